@@ -1,0 +1,15 @@
+export * from "./types.js";
+export * from "./urns.js";
+export { commonAttributes } from "./common.js";
+export { userSchema, enterpriseUserSchema, vendorUserSchema } from "./user.js";
+export { groupSchema, licenceGroupSchema } from "./group.js";
+export {
+  resourceDefinitions,
+  resolvePath,
+  findAttribute,
+  findSchema,
+  extensionForKey,
+  splitUrn,
+  topLevelAttributes,
+  type ResourceDefinitions,
+} from "./resources.js";
