@@ -18,7 +18,18 @@ export interface AttributePath {
 }
 
 export type FilterNode =
-  | { kind: "compare"; path: AttributePath; op: CompareOperator; value: CompareValue }
+  | {
+      kind: "compare";
+      path: AttributePath;
+      op: CompareOperator;
+      value: CompareValue;
+      /**
+       * The value's text as written when it was not a JSON string (a number,
+       * true/false/null or an unquoted token). Binding uses it to read
+       * `externalId eq 00123` as the string "00123" on a string attribute.
+       */
+      source?: string;
+    }
   | { kind: "present"; path: AttributePath }
   | { kind: "and"; left: FilterNode; right: FilterNode }
   | { kind: "or"; left: FilterNode; right: FilterNode }
