@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
+import { ScimError } from "../errors.js";
+import { GROUP_SCHEMA, resourceDefinitions } from "../schema/index.js";
+import { groupKeys, parseGroupResource, parseLicence, parseMembers, renderGroup, validateGroupDoc } from "./group.js";
+
+const config = DEFAULT_VENDOR_CONFIG;
+const { group } = resourceDefinitions(config);
+const LICENCE = config.groupExtensionUrn;
+
+function scimError(fn: () => unknown): ScimError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ScimError) return err;
+    throw err;
+  }
+  throw new Error("expected a ScimError");
+}
+
+describe("parseLicence (contract.md licence rules)", () => {
+  it.each([true, "true", "True", undefined, null])("%s → licensing", (v) => {
+    expect(parseLicence(v)).toBe(true);
+  });
+  it.each([false, "false", "False"])("%s → not licensing", (v) => {
+    expect(parseLicence(v)).toBe(false);
+  });
+  it.each(["TRUE", "FALSE", "yes", "1", 1, 0, "", {}, []])("%j → 400 invalidValue", (v) => {
+    expect(scimError(() => parseLicence(v)).scimType).toBe("invalidValue");
+  });
+});
+
+describe("Entra POST /Groups (idp-notes §1.8)", () => {
+  it("accepts the ADSCIM schema, ignores meta, no members → members undefined, licensing by default", () => {
+    const parsed = parseGroupResource(
+      {
+        schemas: [GROUP_SCHEMA, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+        externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+        displayName: "Sales",
+        meta: { resourceType: "Group" },
+      },
+      group,
+      config,
+    );
+    expect(parsed).toEqual({
+      doc: { externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", displayName: "Sales" },
+      members: undefined,
+      licensing: true,
+    });
+  });
+
+  it('keeps the licence as sent ("False" round-trips) from the URN object or the flat key', () => {
+    const nested = parseGroupResource({ displayName: "Free", [LICENCE]: { license: "False" } }, group, config);
+    expect(nested.doc[LICENCE]).toEqual({ license: "False" });
+    expect(nested.licensing).toBe(false);
+    const flat = parseGroupResource({ displayName: "Pro", [`${LICENCE}:license`]: "True" }, group, config);
+    expect(flat.doc[LICENCE]).toEqual({ license: "True" });
+    expect(flat.licensing).toBe(true);
+    const bool = parseGroupResource({ displayName: "Pro", [LICENCE]: { LICENSE: false } }, group, config);
+    expect(bool.doc[LICENCE]).toEqual({ license: false });
+    expect(bool.licensing).toBe(false);
+  });
+
+  it("rejects a licence value outside the contract", () => {
+    const err = scimError(() => parseGroupResource({ displayName: "X", [LICENCE]: { license: "yes" } }, group, config));
+    expect(err.scimType).toBe("invalidValue");
+    expect(err.message).toContain("license");
+  });
+
+  it("displayName is required", () => {
+    expect(scimError(() => parseGroupResource({ externalId: "e" }, group, config)).message).toBe("displayName is required");
+  });
+});
+
+describe("Okta POST /Groups and members", () => {
+  it("members: [] → []; members are never in the doc", () => {
+    const parsed = parseGroupResource({ schemas: [GROUP_SCHEMA], displayName: "Test SCIMv2", members: [] }, group, config);
+    expect(parsed.members).toEqual([]);
+    expect(parsed.doc).toEqual({ displayName: "Test SCIMv2" });
+  });
+
+  it("extracts member ids (Entra's $ref: null, case-insensitive Value), deduplicated", () => {
+    const parsed = parseGroupResource(
+      { displayName: "G", Members: [{ $ref: null, value: "u1" }, { Value: "u2", display: "Bob", type: "User" }, { value: "u1" }] },
+      group,
+      config,
+    );
+    expect(parsed.members).toEqual(["u1", "u2"]);
+  });
+
+  it("a member without a non-empty string value is invalidValue", () => {
+    for (const bad of [["u1"], [{ value: "" }], [{ value: 5 }], [{ display: "x" }], [null]]) {
+      expect(scimError(() => parseMembers(bad)).scimType).toBe("invalidValue");
+    }
+    expect(parseMembers(null)).toEqual([]);
+    expect(parseMembers({ value: "u1" })).toEqual(["u1"]);
+  });
+});
+
+describe("groupKeys, validateGroupDoc and renderGroup", () => {
+  it("folds displayName and reads the licence", () => {
+    expect(groupKeys({ displayName: "ＳＡＬＥＳ Team", externalId: "e" }, config)).toEqual({
+      displayNameKey: "sales team",
+      externalId: "e",
+      licensing: true,
+    });
+    expect(groupKeys({ displayName: "F", [LICENCE]: { license: "false" } }, config).licensing).toBe(false);
+  });
+
+  it("validateGroupDoc checks a PATCH result", () => {
+    expect(validateGroupDoc({ displayName: "G", [LICENCE]: { license: "False" } }, group, config)).toEqual({
+      doc: { displayName: "G", [LICENCE]: { license: "False" } },
+      licensing: false,
+    });
+    expect(scimError(() => validateGroupDoc({ displayName: "" }, group, config)).scimType).toBe("invalidValue");
+  });
+
+  const meta = {
+    id: "g1",
+    created: "2026-01-01T00:00:00Z",
+    lastModified: "2026-01-01T00:00:00Z",
+    version: 'W/"1"',
+    location: "https://x/Groups/g1",
+  };
+  it("omits members when undefined (excludedAttributes=members) and lists the licence schema when present", () => {
+    const out = renderGroup({ displayName: "G", [LICENCE]: { license: "True" } }, meta, undefined, group);
+    expect(out).not.toHaveProperty("members");
+    expect(out["schemas"]).toEqual([GROUP_SCHEMA, LICENCE]);
+    expect(out["meta"]).toMatchObject({ resourceType: "Group", location: "https://x/Groups/g1" });
+  });
+  it('renders members: [] for an empty group, as in Microsoft\'s examples', () => {
+    const out = renderGroup({ displayName: "G" }, meta, [], group);
+    expect(out["members"]).toEqual([]);
+    expect(out["schemas"]).toEqual([GROUP_SCHEMA]);
+  });
+});

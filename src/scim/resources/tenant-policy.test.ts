@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
+import { ScimError } from "../errors.js";
+import { applyTenantPolicy } from "./tenant-policy.js";
+
+const config = DEFAULT_VENDOR_CONFIG;
+const EXT = config.userExtensionUrn;
+
+function scimError(fn: () => unknown): ScimError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ScimError) return err;
+    throw err;
+  }
+  throw new Error("expected a ScimError");
+}
+
+describe("allowedDomains (product.md: refuse external or unauthorised domains)", () => {
+  const policy = { allowedDomains: ["Contoso.com", "@fabrikam.com"], locations: [] };
+
+  it("accepts listed domains case-insensitively", () => {
+    const doc = { userName: "alice@CONTOSO.COM", emails: [{ value: "a@Fabrikam.com" }] };
+    expect(applyTenantPolicy(doc, policy, config)).toEqual(doc);
+  });
+  it("refuses the userName domain, naming it", () => {
+    const err = scimError(() => applyTenantPolicy({ userName: "eve@evil.com" }, policy, config));
+    expect(err.status).toBe(400);
+    expect(err.scimType).toBe("invalidValue");
+    expect(err.message).toContain("evil.com");
+  });
+  it("matches domains exactly: a subdomain is not allowed", () => {
+    expect(scimError(() => applyTenantPolicy({ userName: "a@sub.contoso.com" }, policy, config)).message).toContain("sub.contoso.com");
+  });
+  it("uses the part after the last @", () => {
+    expect(scimError(() => applyTenantPolicy({ userName: "a@contoso.com@evil.com" }, policy, config)).message).toContain("evil.com");
+  });
+  it("checks every email", () => {
+    const err = scimError(() =>
+      applyTenantPolicy({ userName: "a@contoso.com", emails: [{ value: "a@contoso.com" }, { value: "b@gmail.com" }] }, policy, config),
+    );
+    expect(err.message).toContain("gmail.com");
+  });
+  it("a userName without @ carries no domain and passes", () => {
+    expect(applyTenantPolicy({ userName: "alice" }, policy, config)).toEqual({ userName: "alice" });
+  });
+  it("an empty list allows any domain", () => {
+    expect(applyTenantPolicy({ userName: "a@any.org" }, { allowedDomains: [], locations: [] }, config)).toEqual({ userName: "a@any.org" });
+  });
+});
+
+describe("locations (product.md: unknown location → Default)", () => {
+  const policy = { allowedDomains: [], locations: ["Berlin", "Paris"] };
+
+  it("stores a listed value with the list's spelling", () => {
+    expect(applyTenantPolicy({ userName: "a", [EXT]: { location: "berlin" } }, policy, config)).toEqual({
+      userName: "a",
+      [EXT]: { location: "Berlin" },
+    });
+  });
+  it('stores an unlisted value as "Default" and leaves the input untouched', () => {
+    const extension = { location: "Tokyo", notificationPhoneNumber: "+1" };
+    const out = applyTenantPolicy({ userName: "a", [EXT]: extension }, policy, config);
+    expect(out[EXT]).toEqual({ location: "Default", notificationPhoneNumber: "+1" });
+    expect(extension.location).toBe("Tokyo");
+  });
+  it("leaves an absent location absent, and any value when the list is empty", () => {
+    expect(applyTenantPolicy({ userName: "a" }, policy, config)).toEqual({ userName: "a" });
+    const doc = { userName: "a", [EXT]: { location: "Tokyo" } };
+    expect(applyTenantPolicy(doc, { allowedDomains: [], locations: [] }, config)).toEqual(doc);
+  });
+});
