@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../../context.js";
+import { scimBearerAuth } from "../../middleware/scim-auth.js";
+import { ScimError, scimErrorResponse } from "../../scim/errors.js";
+import { discoveryRoutes } from "./discovery.js";
+import { groupRoutes } from "./groups.js";
+import { userRoutes } from "./users.js";
+
+/** The maxPayloadSize advertised in /ServiceProviderConfig. */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+const KNOWN_PATHS: Array<{ pattern: RegExp; methods: string[] }> = [
+  { pattern: /^\/(Users|Groups)$/, methods: ["GET", "POST"] },
+  { pattern: /^\/(Users|Groups)\/\.search$/, methods: ["POST"] },
+  { pattern: /^\/(Users|Groups)\/[^/]+$/, methods: ["GET", "PUT", "PATCH", "DELETE"] },
+  { pattern: /^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?$/, methods: ["GET"] },
+];
+
+/** Renders any error under the SCIM sub-app as a SCIM Error (RFC 7644 §3.12); never a stack trace. */
+export function toScimError(err: unknown): ScimError {
+  if (err instanceof ScimError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ScimError(413, `The request body exceeds ${MAX_PAYLOAD_BYTES} bytes.`);
+    if (err.status === 400) return ScimError.invalidSyntax(err.message || "Malformed request.");
+    return new ScimError(500, "Internal error.");
+  }
+  console.error(JSON.stringify({ type: "error", message: err instanceof Error ? err.message : String(err) }));
+  return new ScimError(500, "Internal error. The request was not applied.");
+}
+
+/**
+ * The SCIM sub-app mounted at /tenants/:tenantId/scim/v2. Order matters:
+ * body limit before auth reads nothing; `/.search` routes are registered
+ * before `/:id` by each resource module.
+ */
+export function scimApp(): Hono<AppEnv> {
+  const scim = new Hono<AppEnv>();
+  scim.onError((err) => scimErrorResponse(toScimError(err)));
+  scim.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_PAYLOAD_BYTES,
+      onError: () => {
+        throw new ScimError(413, `The request body exceeds ${MAX_PAYLOAD_BYTES} bytes.`);
+      },
+    }),
+  );
+  scim.use("*", scimBearerAuth);
+  scim.route("/", discoveryRoutes());
+  scim.route("/Users", userRoutes());
+  scim.route("/Groups", groupRoutes());
+  // Unknown path or wrong method: still a SCIM error, 404 or 405.
+  scim.all("*", (c) => {
+    const rest = c.req.path.replace(/^\/tenants\/[^/]+\/scim\/v2/, "") || "/";
+    const known = KNOWN_PATHS.find((p) => p.pattern.test(rest));
+    if (known) {
+      throw new ScimError(405, `Method ${c.req.method} is not allowed on ${rest}. Allowed: ${known.methods.join(", ")}.`, undefined, {
+        Allow: known.methods.join(", "),
+      });
+    }
+    throw ScimError.notFound(`No SCIM endpoint at ${rest}.`);
+  });
+  return scim;
+}

@@ -1,0 +1,172 @@
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../context.js";
+import { ScimError } from "../../scim/errors.js";
+import { listResponse } from "../../scim/list-response.js";
+import { applyPatch, parsePatchRequest } from "../../scim/patch/index.js";
+import { parseAttributeList, type AttributeQuery } from "../../scim/projection.js";
+import {
+  applyTenantPolicy,
+  parseUserResource,
+  userKeys,
+  validateUserDoc,
+  weakETag,
+  type UserDoc,
+} from "../../scim/resources/index.js";
+import { resourceDefinitions, type ResourceDefinition } from "../../scim/schema/index.js";
+import { listRows, type ListTable } from "../../storage/listing.js";
+import { loadTenantPolicy } from "../../storage/tenants.js";
+import { createUser, deleteUser, getUser, replaceUser, UserNameTaken, type UserRow } from "../../storage/users.js";
+import { checkIfMatch } from "./conditional.js";
+import { parseListQuery, searchRequestParameters, type RawListParameters } from "./list-query.js";
+import { readScimBody, scimJson } from "./scim-json.js";
+import { tenantBaseUrl } from "./tenant-url.js";
+import { filterableUser, renderUsers } from "./user-view.js";
+
+/** Optimistic-concurrency retries for PUT/PATCH before answering 409. */
+const WRITE_ATTEMPTS = 3;
+
+export const usersTable: ListTable<UserRow> = {
+  table: "users",
+  counter: "users",
+  seekColumns: {
+    id: { column: "id", fold: false },
+    userName: { column: "user_name_key", fold: true },
+    externalId: { column: "external_id", fold: false },
+    workEmail: { column: "work_email_key", fold: true },
+  },
+  sortColumns: { id: "id", "meta.created": "id", username: "user_name_key", externalid: "external_id" },
+  fromRow: (r) => ({
+    tenantId: r.tenant_id as string,
+    id: r.id as string,
+    userName: r.user_name as string,
+    userNameKey: r.user_name_key as string,
+    externalId: (r.external_id as string | null) ?? null,
+    workEmailKey: (r.work_email_key as string | null) ?? null,
+    displayName: (r.display_name as string | null) ?? null,
+    active: r.active === 1 || r.active === true,
+    doc: r.doc as string,
+    createdAt: r.created_at as number,
+    lastModified: r.last_modified as number,
+    etag: r.etag as string,
+  }),
+  filterable: filterableUser,
+  id: (r) => r.id,
+};
+
+function projectionOf(c: Context<AppEnv>): AttributeQuery {
+  return {
+    attributes: parseAttributeList(c.req.query("attributes")),
+    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
+  };
+}
+
+async function single(c: Context<AppEnv>, row: UserRow, def: ResourceDefinition, status: 200 | 201 = 200): Promise<Response> {
+  const [resource] = await renderUsers(c, c.get("database"), [row], def, projectionOf(c));
+  const headers: Record<string, string> = { ETag: weakETag(row.etag) };
+  if (status === 201) headers.Location = `${tenantBaseUrl(c)}/Users/${row.id}`;
+  return scimJson(c, resource, status, headers);
+}
+
+async function list(c: Context<AppEnv>, raw: RawListParameters): Promise<Response> {
+  const def = resourceDefinitions(c.get("config")).user;
+  const query = parseListQuery(raw, def);
+  const rd = c.get("database");
+  const { total, rows } = await listRows(rd, usersTable, c.get("tenantId"), query);
+  const resources = await renderUsers(c, rd, rows, def, query.projection);
+  return scimJson(c, listResponse(resources, total, query.startIndex));
+}
+
+async function policyFor(c: Context<AppEnv>) {
+  const policy = await loadTenantPolicy(c.get("database").db, c.get("tenantId"));
+  if (!policy) throw new ScimError(401, "Authentication failed: a valid bearer token for this tenant is required.");
+  return policy;
+}
+
+function uniqueness(userName: unknown): ScimError {
+  return ScimError.uniqueness(`A user with userName "${String(userName)}" already exists in this tenant.`);
+}
+
+/**
+ * PUT and PATCH share one loop: read, compute the new doc, write guarded by
+ * the etag read; a lost race re-reads and recomputes (WRITE_ATTEMPTS).
+ */
+async function rewrite(c: Context<AppEnv>, next: (current: UserDoc, def: ResourceDefinition) => UserDoc): Promise<Response> {
+  const def = resourceDefinitions(c.get("config")).user;
+  const rd = c.get("database");
+  const tenantId = c.get("tenantId");
+  const id = c.req.param("id") ?? "";
+  const policy = await policyFor(c);
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const row = await getUser(rd, tenantId, id);
+    if (!row) throw ScimError.notFound(`User ${id} not found.`);
+    checkIfMatch(c, row.etag);
+    const currentDoc = JSON.parse(row.doc) as UserDoc;
+    const doc = applyTenantPolicy(validateUserDoc(next(currentDoc, def), def), policy, c.get("config"));
+    // RFC 7644 §3.5.2: a PATCH that changes nothing leaves version and lastModified alone.
+    if (JSON.stringify(doc) === row.doc) return single(c, row, def);
+    try {
+      const outcome = await replaceUser(rd, row, doc, userKeys(doc), Date.now());
+      if (outcome.kind === "updated") return single(c, outcome.row, def);
+      if (outcome.kind === "gone") throw ScimError.notFound(`User ${id} not found.`);
+    } catch (err) {
+      if (err instanceof UserNameTaken) throw uniqueness(doc.userName);
+      throw err;
+    }
+  }
+  throw new ScimError(409, "The user was modified concurrently; retry the request.");
+}
+
+/** /Users (RFC 7644 §3.3, §3.4, §3.5, §3.6). `/.search` is registered before `/:id`. */
+export function userRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/", (c) => list(c, c.req.query()));
+  app.post("/.search", async (c) => list(c, searchRequestParameters(await readScimBody(c))));
+
+  app.post("/", async (c) => {
+    const def = resourceDefinitions(c.get("config")).user;
+    const body = await readScimBody(c);
+    const policy = await policyFor(c);
+    const doc = applyTenantPolicy(parseUserResource(body, def), policy, c.get("config"));
+    try {
+      const row = await createUser(c.get("database"), c.get("tenantId"), doc, userKeys(doc), Date.now());
+      return await single(c, row, def, 201);
+    } catch (err) {
+      if (err instanceof UserNameTaken) throw uniqueness(doc.userName);
+      throw err;
+    }
+  });
+
+  app.get("/:id", async (c) => {
+    const def = resourceDefinitions(c.get("config")).user;
+    const row = await getUser(c.get("database"), c.get("tenantId"), c.req.param("id"));
+    if (!row) throw ScimError.notFound(`User ${c.req.param("id")} not found.`);
+    return single(c, row, def);
+  });
+
+  app.put("/:id", async (c) => {
+    const def = resourceDefinitions(c.get("config")).user;
+    // RFC 7644 §3.5.1: PUT replaces; the body is parsed (and userName required) before any read.
+    const replacement = parseUserResource(await readScimBody(c), def);
+    return rewrite(c, () => replacement);
+  });
+
+  app.patch("/:id", async (c) => {
+    const ops = parsePatchRequest(await readScimBody(c));
+    return rewrite(c, (current, def) => applyPatch(current, ops, def) as UserDoc);
+  });
+
+  app.delete("/:id", async (c) => {
+    const rd = c.get("database");
+    const id = c.req.param("id");
+    if (c.req.header("if-match") !== undefined) {
+      const row = await getUser(rd, c.get("tenantId"), id);
+      if (!row) throw ScimError.notFound(`User ${id} not found.`);
+      checkIfMatch(c, row.etag);
+    }
+    if (!(await deleteUser(rd, c.get("tenantId"), id, Date.now()))) throw ScimError.notFound(`User ${id} not found.`);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

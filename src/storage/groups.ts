@@ -1,0 +1,257 @@
+/**
+ * The groups aggregate: group rows, memberships as deltas, and the licence
+ * transitions membership and licence-flag changes cause, each change one D1
+ * batch. docs/membership-model.md explains the statements and their costs:
+ * adding or removing one member reads ≤ 10 rows and writes ≤ 5, whatever the
+ * group size, because nothing here reads or rewrites the member list.
+ */
+import { and, eq } from "drizzle-orm";
+import type { GroupDoc, GroupKeys } from "../scim/resources/index.js";
+import type { MemberDelta } from "../scim/patch/index.js";
+import type { RequestDatabase } from "./database.js";
+import { newETagToken, newResourceId } from "./ids.js";
+import { downgradeStatements, grantStatements, type LicenceStep } from "./licences.js";
+import { groups } from "./schema.js";
+import { isForeignKeyViolation, isUniqueViolation } from "./sqlite-errors.js";
+
+export type GroupRow = typeof groups.$inferSelect;
+
+export class DisplayNameTaken extends Error {}
+/** Member values that are not users of this tenant (unknown, or another tenant's ids). */
+export class UnknownMembers extends Error {
+  constructor(readonly ids: string[]) {
+    super(`Unknown members: ${ids.join(", ")}`);
+  }
+}
+export class GroupNotFound extends Error {}
+
+export const MEMBER_PAGE = 1000;
+
+export async function getGroup(rd: RequestDatabase, tenantId: string, id: string): Promise<GroupRow | undefined> {
+  const [row] = await rd.db
+    .select()
+    .from(groups)
+    .where(and(eq(groups.tenantId, tenantId), eq(groups.id, id)));
+  return row;
+}
+
+/** One page of a group's members in user-id order (keyset), with each user's displayName. */
+export async function memberPage(
+  rd: RequestDatabase,
+  tenantId: string,
+  groupId: string,
+  after: string,
+  limit: number = MEMBER_PAGE,
+): Promise<Array<{ id: string; display: string | null }>> {
+  const { results } = await rd.d1
+    .prepare(
+      `SELECT m.user_id AS id, u.display_name AS display
+       FROM memberships m CROSS JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+       WHERE m.tenant_id = ?1 AND m.group_id = ?2 AND m.user_id > ?3 ORDER BY m.user_id LIMIT ?4`,
+    )
+    .bind(tenantId, groupId, after, limit)
+    .all<{ id: string; display: string | null }>();
+  return results;
+}
+
+/** The member ids among `ids` that are not users of the tenant (for the 400 after a foreign-key failure). */
+async function unknownUsers(rd: RequestDatabase, tenantId: string, ids: string[]): Promise<string[]> {
+  const { results } = await rd.d1
+    .prepare(`SELECT value AS id FROM json_each(?2) WHERE NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = ?1 AND id = value)`)
+    .bind(tenantId, JSON.stringify(ids))
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+function bump(
+  rd: RequestDatabase,
+  tenantId: string,
+  groupId: string,
+  etag: string,
+  now: number,
+  delta: "changes()" | "-changes()",
+  bumps?: Set<D1PreparedStatement | undefined>,
+): D1PreparedStatement {
+  const stmt = rd.d1
+    .prepare(`UPDATE groups SET member_delta = ${delta}, etag = ?3, last_modified = ?4 WHERE tenant_id = ?1 AND id = ?2`)
+    .bind(tenantId, groupId, etag, now);
+  bumps?.add(stmt);
+  return stmt;
+}
+
+/**
+ * The statements of a member delta (PatchOp fold, or a PUT/POST list).
+ * Each phase ends in one write of the counter row that carries the group's
+ * member_delta and the licence counts together.
+ */
+export function memberDeltaStatements(
+  rd: RequestDatabase,
+  step: LicenceStep,
+  groupId: string,
+  delta: MemberDelta,
+  etag: string,
+  bumps?: Set<D1PreparedStatement | undefined>,
+): D1PreparedStatement[] {
+  const { tenantId, now } = step;
+  const stmts: D1PreparedStatement[] = [];
+  const add = JSON.stringify(delta.add);
+  if (delta.replaceAll) {
+    // Who leaves is only known before the delete: downgrade first (excluding
+    // this group from "still licensed"), then delete, then count.
+    stmts.push(
+      ...downgradeStatements(rd.d1, step, { kind: "groupExcept", groupId, keepJson: add }, { onlyIfNoLicensingGroup: true, excludeGroupId: groupId }),
+      rd.d1
+        .prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND group_id = ?2 AND user_id NOT IN (SELECT value FROM json_each(?3))`)
+        .bind(tenantId, groupId, add),
+      bump(rd, tenantId, groupId, etag, now, "-changes()", bumps),
+      rd.d1
+        .prepare(`UPDATE tenant_stats SET memberships = memberships + (SELECT member_delta FROM groups WHERE tenant_id = ?1 AND id = ?2) WHERE tenant_id = ?1`)
+        .bind(tenantId, groupId),
+    );
+  } else if (delta.remove.length > 0) {
+    const remove = JSON.stringify(delta.remove);
+    stmts.push(
+      delta.remove.length === 1
+        ? // One id: a primary-key delete reads 1 row; IN (json_each) costs a few more.
+          rd.d1.prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND group_id = ?2 AND user_id = ?3`).bind(tenantId, groupId, delta.remove[0])
+        : rd.d1
+            .prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND group_id = ?2 AND user_id IN (SELECT value FROM json_each(?3))`)
+            .bind(tenantId, groupId, remove),
+      bump(rd, tenantId, groupId, etag, now, "-changes()", bumps),
+      ...downgradeStatements(rd.d1, step, { kind: "users", idsJson: remove }, { onlyIfNoLicensingGroup: true }, groupId),
+    );
+  }
+  if (delta.add.length > 0) {
+    stmts.push(
+      // Foreign keys reject unknown and other-tenant ids: the batch fails whole.
+      rd.d1
+        .prepare(`INSERT OR IGNORE INTO memberships (tenant_id, group_id, user_id) SELECT ?1, ?2, value FROM json_each(?3)`)
+        .bind(tenantId, groupId, add),
+      bump(rd, tenantId, groupId, etag, now, "changes()", bumps),
+      ...grantStatements(rd.d1, step, { kind: "users", idsJson: add }, { kind: "licensingGroup", groupId }, groupId),
+    );
+  }
+  return stmts;
+}
+
+/** Licence flag flipped: re-evaluates every member with two set-based statements. */
+export function licenceFlipStatements(rd: RequestDatabase, step: LicenceStep, groupId: string, licensing: boolean): D1PreparedStatement[] {
+  return licensing
+    ? grantStatements(rd.d1, step, { kind: "group", groupId }, { kind: "licensingGroup", groupId })
+    : downgradeStatements(rd.d1, step, { kind: "group", groupId }, { onlyIfNoLicensingGroup: true });
+}
+
+async function runMemberBatch(rd: RequestDatabase, tenantId: string, stmts: D1PreparedStatement[], delta: MemberDelta): Promise<D1Result[]> {
+  try {
+    return await rd.d1.batch(stmts);
+  } catch (err) {
+    if (isForeignKeyViolation(err)) {
+      const unknown = await unknownUsers(rd, tenantId, delta.add);
+      if (unknown.length > 0) throw new UnknownMembers(unknown);
+      throw new GroupNotFound();
+    }
+    if (isUniqueViolation(err)) throw new DisplayNameTaken();
+    throw err;
+  }
+}
+
+export async function createGroup(
+  rd: RequestDatabase,
+  step: LicenceStep,
+  doc: GroupDoc,
+  keys: GroupKeys,
+  members: string[],
+): Promise<GroupRow> {
+  const { tenantId, now } = step;
+  const row: GroupRow = {
+    tenantId,
+    id: newResourceId(now),
+    displayName: String(doc.displayName),
+    displayNameKey: keys.displayNameKey,
+    externalId: keys.externalId,
+    licensing: keys.licensing,
+    doc: JSON.stringify(doc),
+    memberDelta: 0,
+    createdAt: now,
+    lastModified: now,
+    etag: newETagToken(),
+  };
+  const stmts = [
+    rd.d1
+      .prepare(
+        `INSERT INTO groups (tenant_id, id, display_name, display_name_key, external_id, licensing, doc, member_delta, created_at, last_modified, etag)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8, ?9)`,
+      )
+      .bind(tenantId, row.id, row.displayName, row.displayNameKey, row.externalId, row.licensing ? 1 : 0, row.doc, now, row.etag),
+    rd.d1.prepare(`UPDATE tenant_stats SET groups = groups + 1 WHERE tenant_id = ?1`).bind(tenantId),
+  ];
+  const delta: MemberDelta = { replaceAll: false, add: members, remove: [] };
+  stmts.push(...memberDeltaStatements(rd, step, row.id, delta, row.etag));
+  await runMemberBatch(rd, tenantId, stmts, delta);
+  return row;
+}
+
+export type GroupWriteOutcome = { kind: "updated"; etag: string } | { kind: "conflict" } | { kind: "gone" };
+
+/**
+ * PATCH and PUT. When attributes change, the row is written only if it still
+ * has the etag read (optimistic concurrency). The licence and member
+ * statements are state-based (they compare with what is stored, not with
+ * what was read), so replaying them after a lost race is harmless.
+ */
+export async function writeGroup(
+  rd: RequestDatabase,
+  step: LicenceStep,
+  groupId: string,
+  change: { current: GroupRow; doc: GroupDoc; keys: GroupKeys } | undefined,
+  delta: MemberDelta | undefined,
+): Promise<GroupWriteOutcome> {
+  const { tenantId, now } = step;
+  const etag = newETagToken();
+  const stmts: D1PreparedStatement[] = [];
+  if (change) {
+    stmts.push(
+      rd.d1
+        .prepare(
+          `UPDATE groups SET display_name = ?3, display_name_key = ?4, external_id = ?5, licensing = ?6, doc = ?7, last_modified = ?8, etag = ?9
+           WHERE tenant_id = ?1 AND id = ?2 AND etag = ?10`,
+        )
+        .bind(tenantId, groupId, String(change.doc.displayName), change.keys.displayNameKey, change.keys.externalId, change.keys.licensing ? 1 : 0, JSON.stringify(change.doc), now, etag, change.current.etag),
+    );
+    if (change.current.licensing !== change.keys.licensing) stmts.push(...licenceFlipStatements(rd, step, groupId, change.keys.licensing));
+  }
+  const bumps = new Set<D1PreparedStatement | undefined>();
+  if (delta) stmts.push(...memberDeltaStatements(rd, step, groupId, delta, etag, bumps));
+  if (stmts.length === 0) return { kind: "updated", etag: change?.current.etag ?? "" };
+  const results = await runMemberBatch(rd, tenantId, stmts, delta ?? { replaceAll: false, add: [], remove: [] });
+  if (change && (results[0]?.meta.changes ?? 0) === 0) {
+    return (await getGroup(rd, tenantId, groupId)) ? { kind: "conflict" } : { kind: "gone" };
+  }
+  if (!change && !results.some((r, i) => bumps.has(stmts[i]) && r.meta.changes > 0)) {
+    // Member-only PATCH reads nothing first: the group bump finding no row means there is no group.
+    return { kind: "gone" };
+  }
+  return { kind: "updated", etag };
+}
+
+/**
+ * DELETE: members who held their licence only through this group are
+ * downgraded, counters move, then memberships and the row go. O(members),
+ * the one group operation allowed to be.
+ */
+export async function deleteGroup(rd: RequestDatabase, step: LicenceStep, groupId: string): Promise<boolean> {
+  const { tenantId } = step;
+  const results = await rd.d1.batch([
+    ...downgradeStatements(rd.d1, step, { kind: "group", groupId }, { onlyIfNoLicensingGroup: true, excludeGroupId: groupId }),
+    rd.d1
+      .prepare(
+        `UPDATE tenant_stats SET groups = groups - 1,
+           memberships = memberships - (SELECT count(*) FROM memberships WHERE tenant_id = ?1 AND group_id = ?2)
+         WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM groups WHERE tenant_id = ?1 AND id = ?2)`,
+      )
+      .bind(tenantId, groupId),
+    rd.d1.prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND group_id = ?2`).bind(tenantId, groupId),
+    rd.d1.prepare(`DELETE FROM groups WHERE tenant_id = ?1 AND id = ?2`).bind(tenantId, groupId),
+  ]);
+  return (results[results.length - 1]?.meta.changes ?? 0) > 0;
+}

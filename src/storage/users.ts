@@ -1,0 +1,189 @@
+/**
+ * The users aggregate: rows of `users` with their indexed keys, the tenant's
+ * user counters, and the licence transitions a change of `active` causes —
+ * each change one D1 batch (docs/storage.md).
+ */
+import { and, eq } from "drizzle-orm";
+import type { UserDoc, UserKeys } from "../scim/resources/index.js";
+import type { RequestDatabase } from "./database.js";
+import { newETagToken, newResourceId } from "./ids.js";
+import { deleteUserLicenceStatements, downgradeStatements, grantStatements, type LicenceStep } from "./licences.js";
+import { users } from "./schema.js";
+import { isUniqueViolation } from "./sqlite-errors.js";
+
+export type UserRow = typeof users.$inferSelect;
+
+export class UserNameTaken extends Error {}
+
+export async function getUser(rd: RequestDatabase, tenantId: string, id: string): Promise<UserRow | undefined> {
+  const [row] = await rd.db
+    .select()
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, id)));
+  return row;
+}
+
+/** Direct groups of each user: one statement for a whole page of users. */
+export async function groupsOfUsers(
+  rd: RequestDatabase,
+  tenantId: string,
+  userIds: string[],
+): Promise<Map<string, Array<{ id: string; displayName: string }>>> {
+  const byUser = new Map<string, Array<{ id: string; displayName: string }>>();
+  if (userIds.length === 0) return byUser;
+  const stmt =
+    userIds.length === 1
+      ? rd.d1
+          .prepare(
+            `SELECT m.user_id AS user_id, g.id AS group_id, g.display_name AS display_name
+             FROM memberships m CROSS JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+             WHERE m.tenant_id = ?1 AND m.user_id = ?2`,
+          )
+          .bind(tenantId, userIds[0])
+      : rd.d1
+          .prepare(
+            `SELECT m.user_id AS user_id, g.id AS group_id, g.display_name AS display_name
+             FROM json_each(?2) j CROSS JOIN memberships m ON m.tenant_id = ?1 AND m.user_id = j.value
+             CROSS JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id`,
+          )
+          .bind(tenantId, JSON.stringify(userIds));
+  const { results } = await stmt.all<{ user_id: string; group_id: string; display_name: string }>();
+  for (const r of results) {
+    const list = byUser.get(r.user_id) ?? [];
+    list.push({ id: r.group_id, displayName: r.display_name });
+    byUser.set(r.user_id, list);
+  }
+  return byUser;
+}
+
+function columns(doc: UserDoc, keys: UserKeys) {
+  return {
+    userName: String(doc.userName),
+    userNameKey: keys.userNameKey,
+    externalId: keys.externalId,
+    workEmailKey: keys.workEmailKey,
+    displayName: keys.displayName,
+    active: keys.active,
+    doc: JSON.stringify(doc),
+  };
+}
+
+/** POST: the row and the counters in one batch; a userName clash (also a racing create) → UserNameTaken. */
+export async function createUser(rd: RequestDatabase, tenantId: string, doc: UserDoc, keys: UserKeys, now: number): Promise<UserRow> {
+  const row: UserRow = {
+    tenantId,
+    id: newResourceId(now),
+    ...columns(doc, keys),
+    createdAt: now,
+    lastModified: now,
+    etag: newETagToken(),
+  };
+  try {
+    await rd.d1.batch([
+      rd.d1
+        .prepare(
+          `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, work_email_key, display_name, active, doc, created_at, last_modified, etag)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)`,
+        )
+        .bind(tenantId, row.id, row.userName, row.userNameKey, row.externalId, row.workEmailKey, row.displayName, row.active ? 1 : 0, row.doc, now, row.etag),
+      rd.d1
+        .prepare(`UPDATE tenant_stats SET users = users + 1, active_users = active_users + ?2 WHERE tenant_id = ?1`)
+        .bind(tenantId, row.active ? 1 : 0),
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new UserNameTaken();
+    throw err;
+  }
+  return row;
+}
+
+export type ReplaceOutcome = { kind: "updated"; row: UserRow } | { kind: "conflict" } | { kind: "gone" };
+
+/**
+ * PUT and PATCH: writes the new doc only if the row still has the etag we
+ * read (optimistic concurrency; D1 has no interactive transactions,
+ * platform-notes §1.2). Every other statement of the batch is guarded by the
+ * new etag, so a lost race changes nothing and the caller retries.
+ * A change of `active` moves the counters and the licence in the same batch.
+ */
+export async function replaceUser(
+  rd: RequestDatabase,
+  current: UserRow,
+  doc: UserDoc,
+  keys: UserKeys,
+  now: number,
+): Promise<ReplaceOutcome> {
+  const etag = newETagToken();
+  const cols = columns(doc, keys);
+  const tenantId = current.tenantId;
+  const stmts: D1PreparedStatement[] = [
+    rd.d1
+      .prepare(
+        `UPDATE users SET user_name = ?3, user_name_key = ?4, external_id = ?5, work_email_key = ?6, display_name = ?7,
+           active = ?8, doc = ?9, last_modified = ?10, etag = ?11
+         WHERE tenant_id = ?1 AND id = ?2 AND etag = ?12`,
+      )
+      .bind(tenantId, current.id, cols.userName, cols.userNameKey, cols.externalId, cols.workEmailKey, cols.displayName, cols.active ? 1 : 0, cols.doc, now, etag, current.etag),
+  ];
+  if (current.active !== cols.active) {
+    const step: LicenceStep = { tenantId, now, nonce: etag };
+    const ids = JSON.stringify([current.id]);
+    stmts.push(
+      rd.d1
+        .prepare(
+          `UPDATE tenant_stats SET active_users = active_users + ?2
+           WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?3 AND etag = ?4)`,
+        )
+        .bind(tenantId, cols.active ? 1 : -1, current.id, etag),
+    );
+    // The licence statements only match rows of this user in the new state
+    // (active = 1 for a grant; status 'active' for a downgrade), so they are
+    // no-ops if the guarded update above lost its race.
+    stmts.push(
+      ...(cols.active
+        ? grantStatements(rd.d1, step, { kind: "users", idsJson: ids }, { kind: "anyLicensingMembership" })
+        : downgradeStatements(rd.d1, step, { kind: "users", idsJson: ids }, { onlyIfNoLicensingGroup: false })),
+    );
+  }
+  let results: D1Result[];
+  try {
+    results = await rd.d1.batch(stmts);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new UserNameTaken();
+    throw err;
+  }
+  if ((results[0]?.meta.changes ?? 0) === 0) {
+    const still = await getUser(rd, tenantId, current.id);
+    return still ? { kind: "conflict" } : { kind: "gone" };
+  }
+  return { kind: "updated", row: { ...current, ...cols, lastModified: now, etag } };
+}
+
+/**
+ * DELETE: counters first (computed from the rows about to go), then the
+ * user's memberships (bumping each group's version), licence and row.
+ * Returns false when there was no such user.
+ */
+export async function deleteUser(rd: RequestDatabase, tenantId: string, id: string, now: number): Promise<boolean> {
+  const results = await rd.d1.batch([
+    rd.d1
+      .prepare(
+        `UPDATE tenant_stats SET
+           users = users - 1,
+           active_users = active_users - (SELECT active FROM users WHERE tenant_id = ?1 AND id = ?2),
+           memberships = memberships - (SELECT count(*) FROM memberships WHERE tenant_id = ?1 AND user_id = ?2)
+         WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?2)`,
+      )
+      .bind(tenantId, id),
+    rd.d1
+      .prepare(
+        `UPDATE groups SET etag = lower(hex(randomblob(8))), last_modified = ?3
+         WHERE tenant_id = ?1 AND id IN (SELECT group_id FROM memberships WHERE tenant_id = ?1 AND user_id = ?2)`,
+      )
+      .bind(tenantId, id, now),
+    rd.d1.prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND user_id = ?2`).bind(tenantId, id),
+    ...deleteUserLicenceStatements(rd.d1, tenantId, id),
+    rd.d1.prepare(`DELETE FROM users WHERE tenant_id = ?1 AND id = ?2`).bind(tenantId, id),
+  ]);
+  return (results[results.length - 1]?.meta.changes ?? 0) > 0;
+}
