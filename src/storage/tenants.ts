@@ -1,0 +1,277 @@
+/**
+ * Tenants: the vendor's customers, each with its own Tenant URL, tokens,
+ * users and groups (contract.md, "Admin API").
+ *
+ * A deleted tenant is first marked (`deleted_at`), which hides it from every
+ * reader at once, then purged in bounded chunks. Its id stays taken until the
+ * purge has removed the tenants row, so a new tenant can never inherit rows
+ * of an old one.
+ */
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Database } from "./database.js";
+import { tenants, tenantStats } from "./schema.js";
+import { purgeTenantTokens } from "./tokens.js";
+
+/** contract.md, "URLs": `tenantId`. */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** contract.md, "Defaults". */
+export const DEFAULT_PRO_GRACE_HOURS = 23;
+/** Rows per purge statement: bounded so no statement blocks D1's single writer for long (platform-notes §1.3). */
+export const PURGE_CHUNK_ROWS = 5_000;
+
+export interface Tenant {
+  id: string;
+  name: string;
+  allowedDomains: string[];
+  proGraceHours: number;
+  locations: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface TenantStats {
+  users: number;
+  activeUsers: number;
+  groups: number;
+  memberships: number;
+  proLicenses: number;
+  downgradedLicenses: number;
+}
+
+export interface TenantPolicyRecord {
+  allowedDomains: string[];
+  locations: string[];
+  proGraceHours: number;
+}
+
+export interface NewTenant {
+  id?: string | undefined;
+  name: string;
+  allowedDomains?: string[] | undefined;
+  proGraceHours?: number | undefined;
+  locations?: string[] | undefined;
+}
+
+export type TenantChanges = Partial<Omit<NewTenant, "id">>;
+
+/** Thrown by createTenant when the id is taken (also by a tenant still being purged). */
+export class TenantIdTakenError extends Error {
+  constructor(readonly tenantId: string) {
+    super(`Tenant id "${tenantId}" is already taken.`);
+    this.name = "TenantIdTakenError";
+  }
+}
+
+/**
+ * Same normalisation as the SCIM policy check (src/scim/resources/tenant-policy.ts):
+ * "@Contoso.COM." and "contoso.com" are one domain.
+ */
+export function normaliseDomain(domain: string): string {
+  return domain.trim().replace(/^@/, "").replace(/\.$/, "").normalize("NFKC").toLowerCase();
+}
+
+function normaliseDomains(domains: readonly string[]): string[] {
+  return [...new Set(domains.map(normaliseDomain).filter((d) => d.length > 0))];
+}
+
+/** Locations keep the tenant's spelling (it is what gets stored on users); exact duplicates are dropped. */
+function normaliseLocations(locations: readonly string[]): string[] {
+  return [...new Set(locations.map((l) => l.trim()).filter((l) => l.length > 0))];
+}
+
+function parseStringList(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+type TenantRow = typeof tenants.$inferSelect;
+
+function toTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    name: row.name,
+    allowedDomains: parseStringList(row.allowedDomains),
+    proGraceHours: row.proGraceHours,
+    locations: parseStringList(row.locations),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** A random id that satisfies TENANT_ID_PATTERN: "t" + 15 lower-case hex digits (60 bits). */
+export function newTenantId(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return ("t" + [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")).slice(0, 16);
+}
+
+function isUniqueViolation(err: unknown, target: string): boolean {
+  // Drizzle wraps the D1 error ("Failed query: …") and keeps it as `cause`.
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes(`UNIQUE constraint failed: ${target}`)) return true;
+  }
+  return false;
+}
+
+/** Inserts the tenant and its counters row in one batch (one transaction, platform-notes §1.2). */
+export async function createTenant(db: Database, input: NewTenant, now: number = Date.now()): Promise<Tenant> {
+  const id = input.id ?? newTenantId();
+  if (!TENANT_ID_PATTERN.test(id)) throw new RangeError(`Tenant id "${id}" does not match ${TENANT_ID_PATTERN}.`);
+  const row: TenantRow = {
+    id,
+    name: input.name.trim(),
+    allowedDomains: JSON.stringify(normaliseDomains(input.allowedDomains ?? [])),
+    proGraceHours: input.proGraceHours ?? DEFAULT_PRO_GRACE_HOURS,
+    locations: JSON.stringify(normaliseLocations(input.locations ?? [])),
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+  try {
+    await db.batch([db.insert(tenants).values(row), db.insert(tenantStats).values({ tenantId: id })]);
+  } catch (err) {
+    if (isUniqueViolation(err, "tenants.id")) throw new TenantIdTakenError(id);
+    throw err;
+  }
+  return toTenant(row);
+}
+
+export interface TenantPage {
+  tenants: Tenant[];
+  /** The `after` cursor of the next page; undefined on the last page. */
+  next: string | undefined;
+}
+
+/** Live tenants in id order, one bounded page at a time (platform-notes §8 rule 7). */
+export async function listTenants(db: Database, options: { after?: string | undefined; limit: number }): Promise<TenantPage> {
+  const rows = await db
+    .select()
+    .from(tenants)
+    .where(and(isNull(tenants.deletedAt), options.after === undefined ? undefined : gt(tenants.id, options.after)))
+    .orderBy(asc(tenants.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const last = page[page.length - 1];
+  return { tenants: page.map(toTenant), next: rows.length > options.limit && last ? last.id : undefined };
+}
+
+/** The tenant, unless unknown or deleted (a tenant being purged is gone for every reader). */
+export async function getTenant(db: Database, tenantId: string): Promise<Tenant | undefined> {
+  const [row] = await db
+    .select()
+    .from(tenants)
+    .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)));
+  return row ? toTenant(row) : undefined;
+}
+
+/** The counters row, one primary-key read; never a count(*) scan (platform-notes §8 rule 6). */
+export async function getTenantStats(db: Database, tenantId: string): Promise<TenantStats> {
+  const [row] = await db
+    .select({
+      users: tenantStats.users,
+      activeUsers: tenantStats.activeUsers,
+      groups: tenantStats.groups,
+      memberships: tenantStats.memberships,
+      proLicenses: tenantStats.proLicenses,
+      downgradedLicenses: tenantStats.downgradedLicenses,
+    })
+    .from(tenantStats)
+    .where(eq(tenantStats.tenantId, tenantId));
+  return row ?? { users: 0, activeUsers: 0, groups: 0, memberships: 0, proLicenses: 0, downgradedLicenses: 0 };
+}
+
+/** Updates the writable fields; undefined when the tenant is unknown or deleted. */
+export async function patchTenant(
+  db: Database,
+  tenantId: string,
+  changes: TenantChanges,
+  now: number = Date.now(),
+): Promise<Tenant | undefined> {
+  const set: Partial<TenantRow> = { updatedAt: now };
+  if (changes.name !== undefined) set.name = changes.name.trim();
+  if (changes.allowedDomains !== undefined) set.allowedDomains = JSON.stringify(normaliseDomains(changes.allowedDomains));
+  if (changes.proGraceHours !== undefined) set.proGraceHours = changes.proGraceHours;
+  if (changes.locations !== undefined) set.locations = JSON.stringify(normaliseLocations(changes.locations));
+  const [row] = await db
+    .update(tenants)
+    .set(set)
+    .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)))
+    .returning();
+  return row ? toTenant(row) : undefined;
+}
+
+/** The policy the SCIM write paths apply (allowed domains, known locations, grace period). */
+export async function loadTenantPolicy(db: Database, tenantId: string): Promise<TenantPolicyRecord | undefined> {
+  const [row] = await db
+    .select({ allowedDomains: tenants.allowedDomains, locations: tenants.locations, proGraceHours: tenants.proGraceHours })
+    .from(tenants)
+    .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)));
+  if (!row) return undefined;
+  return {
+    allowedDomains: parseStringList(row.allowedDomains),
+    locations: parseStringList(row.locations),
+    proGraceHours: row.proGraceHours,
+  };
+}
+
+/**
+ * Deletes `table`'s rows of the tenant, PURGE_CHUNK_ROWS per statement, until
+ * none is left. D1's SQLite has no DELETE … LIMIT, so each statement picks its
+ * chunk by primary key in a subquery (memberships and licences are WITHOUT
+ * ROWID: no rowid to pick by).
+ */
+async function purgeInChunks(db: Database, statement: () => ReturnType<typeof sql>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await db.run(statement());
+    const changed = result.meta.changes ?? 0;
+    total += changed;
+    if (changed < PURGE_CHUNK_ROWS) return total;
+  }
+}
+
+/**
+ * Deletes a tenant: hides it (deleted_at), revokes every token, then purges
+ * its data in FK-safe order (memberships and licences before the users and
+ * groups they reference; NO ACTION foreign keys, platform-notes §1.8), the
+ * counters and finally the tenants row, which frees the id.
+ *
+ * Resumable: called again on a tenant whose purge was interrupted, it carries
+ * on. Returns false when there is no such tenant at all.
+ */
+export async function deleteTenant(db: Database, kv: KVNamespace, tenantId: string, now: number = Date.now()): Promise<boolean> {
+  const [row] = await db
+    .update(tenants)
+    .set({ deletedAt: sql`coalesce(${tenants.deletedAt}, ${now})` })
+    .where(eq(tenants.id, tenantId))
+    .returning({ id: tenants.id });
+  if (!row) return false;
+  await purgeTenantTokens(db, kv, tenantId);
+  const n = PURGE_CHUNK_ROWS;
+  await purgeInChunks(
+    db,
+    () => sql`DELETE FROM memberships WHERE tenant_id = ${tenantId} AND (group_id, user_id) IN
+      (SELECT group_id, user_id FROM memberships WHERE tenant_id = ${tenantId} LIMIT ${n})`,
+  );
+  await purgeInChunks(
+    db,
+    () => sql`DELETE FROM licences WHERE tenant_id = ${tenantId} AND user_id IN
+      (SELECT user_id FROM licences WHERE tenant_id = ${tenantId} LIMIT ${n})`,
+  );
+  await purgeInChunks(
+    db,
+    () => sql`DELETE FROM users WHERE tenant_id = ${tenantId} AND id IN
+      (SELECT id FROM users WHERE tenant_id = ${tenantId} LIMIT ${n})`,
+  );
+  await purgeInChunks(
+    db,
+    () => sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id IN
+      (SELECT id FROM groups WHERE tenant_id = ${tenantId} LIMIT ${n})`,
+  );
+  await db.batch([db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId)), db.delete(tenants).where(eq(tenants.id, tenantId))]);
+  return true;
+}
