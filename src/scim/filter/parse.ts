@@ -9,8 +9,12 @@
 import { ScimError } from "../errors.js";
 import type { AttributePath, CompareOperator, CompareValue, FilterNode, PatchPath } from "./ast.js";
 
-/** Longest filter or PATCH path accepted; longer input is refused before parsing. */
-export const MAX_FILTER_LENGTH = 4096;
+/**
+ * Longest filter or PATCH path accepted; longer input is refused before parsing.
+ * 8 KiB, not 4: a match query of 150 or-ed `userName eq "…@…"` clauses is about
+ * 6 KB and must be answered, not refused (issue 3); Workers accept 16 KB URLs.
+ */
+export const MAX_FILTER_LENGTH = 8192;
 /** Deepest nesting of `( )` and `[ ]` accepted; bounds recursion in every later pass. */
 export const MAX_FILTER_DEPTH = 50;
 
