@@ -231,40 +231,47 @@ export interface SweepPageResult {
  * One page of the licence sweep: up to `pageSize` licences whose expires_at
  * <= `at`, read through the partial expiry index (O(page) rows), then in one
  * batch: the counters, the expired downgraded licences deleted, and stale
- * hints of re-upgraded licences cleared. Every statement re-checks status and
- * expires_at, so a licence revived since the read is left alone and a doubled
- * or late run changes nothing twice.
+ * hints of re-upgraded licences cleared. Every statement re-checks status, so
+ * a licence revived since the read is left alone and a doubled or late run
+ * changes nothing twice.
+ *
+ * The batch addresses the page as a range of the expiry index, not as a list
+ * of keys: the index of a WITHOUT ROWID table is ordered by (expires_at,
+ * tenant_id, user_id), so the page is every entry <= its last key (a
+ * row-value range SQLite seeks directly). Why (bug found by
+ * test/licences/licence-sweep.test.ts): the former counter statement ran a
+ * correlated subquery over the whole JSON key list once per tenant of the
+ * page, O(tenants × page) rows — 1.1 million rows read to expire 10,000
+ * licences of 50 tenants, ~115 rows per licence; the json_each key lists also
+ * cost a read per key in every statement. Now ≈ 6 rows per licence met.
+ * Everything at or below the bound leaves the index in this batch (deleted,
+ * or its hint cleared), so the next page starts after it.
  */
 export async function sweepPage(d1: D1Database, at: number, pageSize: number): Promise<SweepPageResult> {
   const { results: due, meta } = await d1
     .prepare(
-      `SELECT tenant_id, user_id FROM licences INDEXED BY licences_expiry_idx
-       WHERE expires_at IS NOT NULL AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2`,
+      `SELECT expires_at, tenant_id, user_id FROM licences INDEXED BY licences_expiry_idx
+       WHERE expires_at IS NOT NULL AND expires_at <= ?1 ORDER BY expires_at, tenant_id, user_id LIMIT ?2`,
     )
     .bind(at, pageSize)
-    .all<{ tenant_id: string; user_id: string }>();
+    .all<{ expires_at: number; tenant_id: string; user_id: string }>();
   const expiredByTenant = new Map<string, number>();
-  if (due.length === 0) return { scanned: 0, expiredByTenant, rowsRead: meta.rows_read ?? 0, statements: 1 };
-  const page = JSON.stringify(due.map((r) => [r.tenant_id, r.user_id]));
-  const keys = `SELECT json_extract(value, '$[0]') AS tenant_id, json_extract(value, '$[1]') AS user_id FROM json_each(?1)`;
+  const last = due[due.length - 1];
+  if (!last) return { scanned: 0, expiredByTenant, rowsRead: meta.rows_read ?? 0, statements: 1 };
+  // The page as an index range: (expires_at, tenant_id, user_id) <= the last key read (which is <= at).
+  const inPage = `expires_at IS NOT NULL AND (expires_at, tenant_id, user_id) <= (?1, ?2, ?3)`;
+  const bound = [last.expires_at, last.tenant_id, last.user_id] as const;
   const batch = await d1.batch([
     d1
       .prepare(
-        `UPDATE tenant_stats SET downgraded_licenses = downgraded_licenses - (
-           SELECT count(*) FROM (${keys}) k CROSS JOIN licences l ON l.tenant_id = k.tenant_id AND l.user_id = k.user_id
-           WHERE l.tenant_id = tenant_stats.tenant_id AND l.status = 'downgraded' AND l.expires_at <= ?2)
-         WHERE tenant_id IN (SELECT DISTINCT json_extract(value, '$[0]') FROM json_each(?1))`,
+        `UPDATE tenant_stats SET downgraded_licenses = downgraded_licenses - c.n
+         FROM (SELECT tenant_id, count(*) AS n FROM licences INDEXED BY licences_expiry_idx
+               WHERE ${inPage} AND status = 'downgraded' GROUP BY tenant_id) c
+         WHERE tenant_stats.tenant_id = c.tenant_id`,
       )
-      .bind(page, at),
-    d1
-      .prepare(
-        `DELETE FROM licences WHERE status = 'downgraded' AND expires_at <= ?2
-           AND (tenant_id, user_id) IN (${keys}) RETURNING tenant_id`,
-      )
-      .bind(page, at),
-    d1
-      .prepare(`UPDATE licences SET expires_at = NULL WHERE status = 'active' AND expires_at <= ?2 AND (tenant_id, user_id) IN (${keys})`)
-      .bind(page, at),
+      .bind(...bound),
+    d1.prepare(`DELETE FROM licences INDEXED BY licences_expiry_idx WHERE ${inPage} AND status = 'downgraded' RETURNING tenant_id`).bind(...bound),
+    d1.prepare(`UPDATE licences INDEXED BY licences_expiry_idx SET expires_at = NULL WHERE ${inPage} AND status = 'active'`).bind(...bound),
   ]);
   for (const row of (batch[1]?.results ?? []) as Array<{ tenant_id: string }>) {
     expiredByTenant.set(row.tenant_id, (expiredByTenant.get(row.tenant_id) ?? 0) + 1);
