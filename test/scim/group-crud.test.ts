@@ -2,10 +2,9 @@
  * Groups through the real worker (workerd, local D1/KV): CRUD, displayName
  * uniqueness, filters, projections and the User `groups` attribute.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin } from "../support/admin-client.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { expectExactCounters } from "../support/tenant-counters.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ADSCIM = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
@@ -16,24 +15,6 @@ async function user(t: ScimTenant, name: string, extra: Record<string, unknown> 
   const r = await t.request("POST", "/Users", { userName: name, active: true, displayName: name.split("@")[0], ...extra });
   expect(r.status).toBe(201);
   return r.body.id as string;
-}
-
-/** tenant_stats must equal what the tables hold. */
-async function expectExactCounters(tenantId: string): Promise<Record<string, number>> {
-  const res = await admin("GET", `/admin/tenants/${tenantId}`);
-  const stats = ((await res.json()) as { stats: Record<string, number> }).stats;
-  const truth = await env.DB.prepare(
-    `SELECT (SELECT count(*) FROM users WHERE tenant_id = ?1) AS users,
-            (SELECT count(*) FROM users WHERE tenant_id = ?1 AND active = 1) AS activeUsers,
-            (SELECT count(*) FROM groups WHERE tenant_id = ?1) AS groups,
-            (SELECT count(*) FROM memberships WHERE tenant_id = ?1) AS memberships,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'active') AS proLicenses,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'downgraded') AS downgradedLicenses`,
-  )
-    .bind(tenantId)
-    .first<Record<string, number>>();
-  expect(stats).toMatchObject(truth!);
-  return stats;
 }
 
 describe("Groups CRUD", () => {

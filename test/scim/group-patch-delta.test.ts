@@ -4,8 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin } from "../support/admin-client.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { expectExactCounters } from "../support/tenant-counters.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -49,23 +49,6 @@ async function memberIds(t: ScimTenant, id: string): Promise<string[]> {
   const r = await t.request("GET", `/Groups/${id}`);
   expect(r.status).toBe(200);
   return (r.body.members as Array<{ value: string }>).map((m) => m.value).sort();
-}
-
-async function expectExactCounters(tenantId: string): Promise<Record<string, number>> {
-  const res = await admin("GET", `/admin/tenants/${tenantId}`);
-  const stats = ((await res.json()) as { stats: Record<string, number> }).stats;
-  const truth = await env.DB.prepare(
-    `SELECT (SELECT count(*) FROM users WHERE tenant_id = ?1) AS users,
-            (SELECT count(*) FROM users WHERE tenant_id = ?1 AND active = 1) AS activeUsers,
-            (SELECT count(*) FROM groups WHERE tenant_id = ?1) AS groups,
-            (SELECT count(*) FROM memberships WHERE tenant_id = ?1) AS memberships,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'active') AS proLicenses,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'downgraded') AS downgradedLicenses`,
-  )
-    .bind(tenantId)
-    .first<Record<string, number>>();
-  expect(stats).toMatchObject(truth!);
-  return stats;
 }
 
 const sorted = (ids: string[]) => [...ids].sort();

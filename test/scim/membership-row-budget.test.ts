@@ -7,8 +7,8 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { admin } from "../support/admin-client.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { expectExactCounters } from "../support/tenant-counters.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -16,26 +16,9 @@ const LICENCE_EXT = "urn:ietf:params:scim:schemas:extension:klaxoon:2.0:Group";
 const BIG = 100_000;
 const measured: Record<string, { read: number; written: number }> = {};
 
-async function expectExactCounters(tenantId: string): Promise<Record<string, number>> {
-  const res = await admin("GET", `/admin/tenants/${tenantId}`);
-  const stats = ((await res.json()) as { stats: Record<string, number> }).stats;
-  const truth = await env.DB.prepare(
-    `SELECT (SELECT count(*) FROM users WHERE tenant_id = ?1) AS users,
-            (SELECT count(*) FROM users WHERE tenant_id = ?1 AND active = 1) AS activeUsers,
-            (SELECT count(*) FROM groups WHERE tenant_id = ?1) AS groups,
-            (SELECT count(*) FROM memberships WHERE tenant_id = ?1) AS memberships,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'active') AS proLicenses,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'downgraded') AS downgradedLicenses`,
-  )
-    .bind(tenantId)
-    .first<Record<string, number>>();
-  expect(stats).toMatchObject(truth!);
-  return stats;
-}
-
 let t: ScimTenant;
 const groups: Record<"bigLicensing" | "bigPlain" | "smallLicensing" | "smallPlain", string> = {} as never;
-let fresh: string[] = [];
+const fresh: string[] = [];
 
 async function createGroup(displayName: string, licence: boolean, members: string[] = []): Promise<string> {
   const r = await t.request("POST", "/Groups", {

@@ -1,0 +1,389 @@
+#!/usr/bin/env node
+// `npm run bench`: what each SCIM operation costs (D1 rows) and how fast it
+// answers, from small to large tenants, against the runtime's own floor
+// (GET /healthz). See bench/README.md.
+
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { HELP, parseOptions } from "./cli.mjs";
+import { AdminClient, request } from "./http.mjs";
+import { measure } from "./load.mjs";
+import { writeReport } from "./report.mjs";
+import { BUDGETS, SCENARIOS, licenceFlipBody, sizeContext } from "./scenarios.mjs";
+import { TenantLayout, compareShapes, groupBody, sweepSeedSql, tenantSeedSql, userBody } from "./seed.mjs";
+import { WranglerDev, freePort, killAllSync, runWranglerOk, wranglerVersion } from "./wrangler-process.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const started = Date.now();
+const log = (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+
+let opts;
+try {
+  opts = parseOptions(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${err.message}\n\n${HELP}`);
+  process.exit(64);
+}
+if (opts.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+/** @type {WranglerDev | undefined} */
+let dev;
+let persistDir = "";
+let stopping = false;
+
+async function cleanup() {
+  if (dev) await dev.stop().catch(() => undefined);
+  killAllSync("SIGKILL");
+  if (persistDir && !opts.keep) rmSync(persistDir, { recursive: true, force: true });
+}
+
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: stopping wrangler`);
+    cleanup().finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+  });
+}
+process.on("exit", () => killAllSync("SIGKILL"));
+
+const d1 = (args) => runWranglerOk(["d1", "execute", "DB", "--local", "--persist-to", persistDir, ...args], { cwd: ROOT, timeoutMs: 600_000 });
+
+/** Runs SELECTs with `wrangler d1 execute --json`; returns the result rows of each statement. */
+async function d1Query(sql) {
+  const r = await d1(["--command", sql, "--json"]);
+  const parsed = JSON.parse(r.stdout.slice(r.stdout.indexOf("[")));
+  return parsed.map((x) => x.results ?? []);
+}
+
+async function d1File(name, sql) {
+  const file = path.join(persistDir, `${name}.sql`);
+  writeFileSync(file, sql);
+  await d1(["--file", file]);
+}
+
+function gitCommit() {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+const results = {
+  meta: {},
+  healthz: undefined,
+  rows: [],
+  flips: [],
+  sweep: undefined,
+  shape: undefined,
+  problems: [],
+};
+
+async function main() {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const outDir = path.resolve(opts.out ?? path.join(ROOT, "bench", "results", stamp));
+  mkdirSync(outDir, { recursive: true });
+  persistDir = mkdtempSync(path.join(os.tmpdir(), "scim-edge-bench-"));
+  const runTag = randomBytes(3).toString("hex");
+
+  results.meta = {
+    date: new Date().toISOString(),
+    machine: {
+      cores: os.cpus().length,
+      cpu: os.cpus()[0]?.model?.trim() ?? "unknown",
+      memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    },
+    node: process.version,
+    wrangler: await wranglerVersion(ROOT),
+    commit: gitCommit(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+    options: { ...opts, help: undefined },
+  };
+  log(`node ${process.version}, wrangler ${results.meta.wrangler}, commit ${results.meta.commit}; persist ${persistDir}`);
+
+  log("applying migrations");
+  await runWranglerOk(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { cwd: ROOT, timeoutMs: 120_000 });
+
+  const port = await freePort();
+  const adminToken = randomBytes(24).toString("base64url");
+  dev = new WranglerDev({ cwd: ROOT, persistTo: persistDir, port, adminToken, testScheduled: true }).start();
+  log(`starting wrangler dev on 127.0.0.1:${port}`);
+  await dev.waitHealthy(120_000);
+  const admin = new AdminClient(dev.baseUrl, adminToken);
+
+  await shapeCheck(admin);
+  await sweep(admin);
+
+  log("measuring GET /healthz (floor)");
+  const floorBefore = await measure({ baseUrl: dev.baseUrl, connections: opts.connections, durationS: opts.duration, rounds: opts.rounds, next: () => ({ method: "GET", path: "/healthz" }) });
+
+  for (const size of opts.sizes) await benchSize(admin, size, runTag);
+
+  log("measuring GET /healthz again (floor after)");
+  const floorAfter = await measure({ baseUrl: dev.baseUrl, connections: opts.connections, durationS: opts.duration, rounds: opts.rounds, next: () => ({ method: "GET", path: "/healthz" }) });
+  // The floor: the better of the two (the machine was at least this fast at healthz in this run).
+  results.healthz = (floorAfter.rps ?? 0) > (floorBefore.rps ?? 0) ? floorAfter : floorBefore;
+  results.healthzRuns = [floorBefore, floorAfter];
+  for (const r of results.rows) if (r.rps && results.healthz.rps) r.ratio = r.rps / results.healthz.rps;
+
+  judgeBudgets();
+
+  await dev.stop();
+  const md = writeReport(outDir, results);
+  process.stdout.write(`${md}\n`);
+  log(`results in ${path.relative(process.cwd(), outDir) || outDir} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+
+  const broken = results.rows.some((r) => r.budget?.met === false) || results.sweep?.budget?.met === false;
+  const unmeasured = results.rows.some((r) => r.status !== "ok") || results.sweep?.error || results.problems.length > 0;
+  if (broken) {
+    log("a D1 row budget is broken");
+    return 1;
+  }
+  if (unmeasured) {
+    log("some operations could not be measured (see the table)");
+    return 2;
+  }
+  return 0;
+}
+
+/**
+ * Seeds one user + one licensing group through the API in one tenant and the
+ * same with the SQL generator in another, then compares their rows.
+ */
+async function shapeCheck(admin) {
+  log("seed check: one user and one group through the API vs through SQL");
+  try {
+    const a = await admin.createTenant("bench-shape-api", "bench shape (API)");
+    await admin.createTenantOnly("bench-shape-sql", "bench shape (SQL)");
+    const LA = new TenantLayout({ tenantId: a.id, users: 1, groupMembers: 1, teams: 0 });
+    // Same salt: same ids' random bits and externalIds, so docs can be compared byte for byte.
+    const LS = new TenantLayout({ tenantId: "bench-shape-sql", users: 1, groupMembers: 1, teams: 0, salt: LA.salt });
+    const u = await request(`${a.scimBase}/Users`, { method: "POST", token: a.token, body: userBody(LA, 0) });
+    if (u.status !== 201) throw new Error(`POST /Users → ${u.status} ${u.text.slice(0, 160)}`);
+    const g = await request(`${a.scimBase}/Groups`, {
+      method: "POST",
+      token: a.token,
+      body: { ...groupBody(LA.groupName(), "True"), members: [{ value: u.json.id }] },
+    });
+    if (g.status !== 201) throw new Error(`POST /Groups → ${g.status} ${g.text.slice(0, 160)}`);
+    await d1File("shape", tenantSeedSql(LS));
+    const read = async (t) => {
+      const [users, groups, memberships, licences, stats] = await d1Query(
+        ["users", "groups", "memberships", "licences", "tenant_stats"].map((table) => `SELECT * FROM ${table} WHERE tenant_id = '${t}'`).join("; "),
+      );
+      return { users, groups, memberships, licences, tenant_stats: stats };
+    };
+    const diffs = compareShapes(await read(a.id), await read("bench-shape-sql"));
+    results.shape = { diffs };
+    if (diffs.length) {
+      log(`seed check: ${diffs.length} difference(s):\n  ${diffs.join("\n  ")}`);
+      results.problems.push(`seed check: ${diffs.length} column(s) differ between API-made and SQL-made rows (see below)`);
+    }
+    else log("seed check: same shape");
+  } catch (err) {
+    results.shape = { diffs: [], error: err.message };
+    log(`seed check not possible: ${err.message}`);
+  }
+}
+
+/** 10,000 expired licences across 50 tenants, then one scheduled run (more if some are left). */
+async function sweep(admin) {
+  const total = opts.sweepLicences;
+  const tenants = Math.min(opts.sweepTenants, Math.max(1, total));
+  const budget = { text: "rows read ≤ 7 × expired + 1000 (O(expired): index range, grouped counters, delete, clear hints)", met: null, why: "" };
+  results.sweep = { expired: total, tenants, runs: [], pages: [], budget };
+  if (total === 0) return;
+  log(`sweep: seeding ${total} expired licences across ${tenants} tenants`);
+  try {
+    const per = Math.floor(total / tenants);
+    let sql = "";
+    for (let k = 0; k < tenants; k++) {
+      const id = `bench-sweep-${k}`;
+      await admin.createTenantOnly(id, `bench sweep ${k}`);
+      const count = per + (k < total % tenants ? 1 : 0);
+      sql += sweepSeedSql(new TenantLayout({ tenantId: id, users: count, groupMembers: 0, teams: 0 }));
+    }
+    await d1File("sweep", sql);
+    const now = Date.now();
+    const expiredSql = `SELECT count(*) AS n FROM licences WHERE tenant_id LIKE 'bench-sweep-%' AND status = 'downgraded' AND expires_at <= ${now}`;
+    const [[before]] = await d1Query(expiredSql);
+    if (before.n !== total) throw new Error(`seeded ${before.n} expired licences, expected ${total}`);
+
+    /** @type {any[]} */
+    const lines = [];
+    const off = dev.onLine((line) => {
+      const i = line.indexOf("{");
+      if (i < 0 || !/sweep/i.test(line)) return;
+      try {
+        lines.push(JSON.parse(line.slice(i)));
+      } catch {
+        // not a JSON line
+      }
+    });
+    for (let run = 0; run < 10; run++) {
+      const r = await request(`${dev.baseUrl}/__scheduled?cron=${encodeURIComponent("*/15 * * * *").replace(/%20/g, "+")}`, { timeoutMs: 300_000 });
+      results.sweep.runs.push({ status: r.status, ms: r.ms });
+      log(`sweep run ${run + 1}: HTTP ${r.status} in ${r.ms.toFixed(0)} ms`);
+      if (r.status !== 200) throw new Error(`GET /__scheduled → ${r.status} ${r.text.slice(0, 200)}`);
+      const [[left]] = await d1Query(expiredSql);
+      results.sweep.remaining = left.n;
+      if (left.n === 0) break;
+    }
+    await new Promise((res) => setTimeout(res, 300)); // last log lines
+    off();
+    // Pages: sweep lines carrying row counts; a line with `pages` (or a summary type) is a total, not a page.
+    const num = (o, ...keys) => keys.map((k) => o[k]).find((v) => typeof v === "number");
+    for (const l of lines) {
+      const read = num(l, "rowsRead", "rows_read");
+      if (read === undefined) continue;
+      const entry = { statements: num(l, "statements", "d1Statements"), rowsRead: read, rowsWritten: num(l, "rowsWritten", "rows_written") };
+      if (l.pages !== undefined || /summary|done|end|total/i.test(String(l.type ?? l.event ?? ""))) results.sweep.summary = entry;
+      else results.sweep.pages.push(entry);
+    }
+    // Totals: the summary line when the sweep writes one (it has rows written too), else the sum of the pages.
+    const src = results.sweep.summary ? [results.sweep.summary] : results.sweep.pages;
+    if (src.length) {
+      results.sweep.statements = src.reduce((s, p) => s + (p.statements ?? 0), 0);
+      results.sweep.rowsRead = src.reduce((s, p) => s + (p.rowsRead ?? 0), 0);
+      results.sweep.rowsWritten = src.reduce((s, p) => s + (p.rowsWritten ?? 0), 0);
+      const limit = 7 * total + 1000;
+      budget.met = results.sweep.rowsRead <= limit;
+      if (!budget.met) budget.why = `${results.sweep.rowsRead} > ${limit}`;
+    } else {
+      budget.why = "the sweep logged no rows (no JSON line with rowsRead)";
+    }
+    if (results.sweep.remaining > 0) results.problems.push(`sweep: ${results.sweep.remaining} expired licence(s) left after ${results.sweep.runs.length} run(s)`);
+  } catch (err) {
+    results.sweep.error = err.message;
+    log(`sweep failed: ${err.message}`);
+  }
+}
+
+/** Creates, seeds and measures one tenant size. */
+async function benchSize(admin, size, runTag) {
+  const tenantId = `bench-n${size}`;
+  log(`size ${size}: creating tenant and seeding ${size} users, group of ${Math.min(opts.groupSize, size)}`);
+  const t = await admin.createTenant(tenantId, `bench ${size} users`);
+  const L = new TenantLayout({ tenantId, users: size, groupMembers: opts.groupSize });
+  await d1File(`seed-${size}`, tenantSeedSql(L));
+  // The dev server must see the rows: its own stats counter and a GET of the last user.
+  const stats = await admin.stats(tenantId).catch((e) => ({ error: e.message }));
+  if (stats?.users !== size) results.problems.push(`size ${size}: admin stats after seeding: ${JSON.stringify(stats)} (expected users = ${size})`);
+  const check = await request(`${t.scimBase}/Users/${L.userId(size - 1)}`, { token: t.token });
+  if (check.status !== 200) log(`size ${size}: GET of a seeded user → ${check.status} (route missing or seed not visible)`);
+
+  const scimPath = `/tenants/${tenantId}/scim/v2`;
+  const ctx = sizeContext(L, scimPath, t.token, `${runTag}-${size}`);
+  for (const sc of SCENARIOS) {
+    const row = { key: sc.key, short: sc.key, label: sc.label, size, status: "ok", note: "", budgetKey: sc.budget };
+    results.rows.push(row);
+    const gen = sc.make(ctx);
+    if ("skip" in gen) {
+      row.status = "skipped";
+      row.note = gen.skip;
+      continue;
+    }
+    // Sample the D1 headers on a few requests (targets from the same pool).
+    const samples = [];
+    for (let k = 0; k < opts.samples; k++) {
+      const target = gen.next();
+      if (!target) break;
+      const r = await request(`${dev.baseUrl}${target.path}`, { method: target.method, token: t.token, body: target.body });
+      gen.onResponse?.(r.status, r.text);
+      samples.push(r);
+      if (!sc.ok(r.status)) break;
+    }
+    row.sampleStatuses = samples.map((s) => s.status);
+    const bad = samples.find((s) => !sc.ok(s.status));
+    if (samples.length === 0) {
+      row.status = "skipped";
+      row.note = "no targets left";
+      continue;
+    }
+    if (bad) {
+      row.status = "failed";
+      row.note = `HTTP ${bad.status}${bad.status === 404 || bad.status === 405 ? " (route missing?)" : ""}: ${(bad.json?.detail ?? bad.text).slice(0, 100)}`;
+      log(`size ${size} ${sc.key}: ${row.note}`);
+      continue;
+    }
+    const reads = samples.map((s) => s.rowsRead).filter((v) => v !== null);
+    const writes = samples.map((s) => s.rowsWritten).filter((v) => v !== null);
+    row.rowsRead = reads.length ? [Math.min(...reads), Math.max(...reads)] : null;
+    row.rowsWritten = writes.length ? [Math.min(...writes), Math.max(...writes)] : null;
+    const m = await measure({
+      baseUrl: dev.baseUrl,
+      token: t.token,
+      connections: opts.connections,
+      durationS: opts.duration,
+      rounds: opts.rounds,
+      next: gen.next,
+      remaining: gen.remaining,
+      onResponse: gen.onResponse,
+    });
+    Object.assign(row, { rps: m.rps, p50: m.p50, p99: m.p99, requests: m.requests, non2xx: m.non2xx, errors: m.errors, statusCodes: m.statusCodes, rounds: m.rounds });
+    if (m.non2xx || m.errors) {
+      row.note = `${m.non2xx} non-2xx, ${m.errors} errors of ${m.requests}: ${JSON.stringify(m.statusCodes)}`;
+      results.problems.push(`size ${size} ${sc.key}: ${row.note}`);
+    }
+    log(`size ${size} ${sc.key}: ${m.rps?.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, rows ${JSON.stringify(row.rowsRead)}/${JSON.stringify(row.rowsWritten)}`);
+  }
+
+  // Licence flips on the big group: timed one by one.
+  for (let k = 0; k < opts.flips; k++) {
+    for (const value of ["False", "True"]) {
+      const r = await request(`${t.scimBase}/Groups/${L.groupId()}`, { method: "PATCH", token: t.token, body: licenceFlipBody(value), timeoutMs: 600_000 });
+      results.flips.push({ size, members: L.groupMembers, value, status: r.status, ms: r.ms, rowsRead: r.rowsRead, rowsWritten: r.rowsWritten });
+      log(`size ${size} licence flip "${value}": HTTP ${r.status} in ${r.ms.toFixed(0)} ms, rows ${r.rowsRead}/${r.rowsWritten}`);
+      if (r.status >= 300) {
+        results.problems.push(`size ${size} licence flip "${value}": HTTP ${r.status} ${r.text.slice(0, 100)}`);
+        k = opts.flips;
+        break;
+      }
+    }
+  }
+}
+
+/** Marks each row's budget met / not met; `flat` budgets compare the figure across sizes. */
+function judgeBudgets() {
+  for (const r of results.rows) {
+    if (!r.budgetKey) continue;
+    const b = BUDGETS[r.budgetKey];
+    r.budget = { text: b.text, met: null, why: "" };
+    if (r.status !== "ok") continue;
+    if (r.rowsRead === null || r.rowsWritten === null) {
+      r.budget.why = "no x-d1-rows-* headers";
+      continue;
+    }
+    const why = [];
+    if (b.maxRead !== undefined && r.rowsRead[1] > b.maxRead) why.push(`${r.rowsRead[1]} read`);
+    if (b.maxWritten !== undefined && r.rowsWritten[1] > b.maxWritten) why.push(`${r.rowsWritten[1]} written`);
+    if (b.flat) {
+      const others = results.rows.filter((o) => o.key === r.key && o.status === "ok" && o.rowsRead);
+      const values = new Set(others.flatMap((o) => o.rowsRead));
+      if (values.size > 1) why.push(`varies with size: ${[...values].join(", ")}`);
+    }
+    r.budget.met = why.length === 0;
+    r.budget.why = why.join(", ");
+  }
+}
+
+main()
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (err) => {
+    log(`error: ${err.stack ?? err.message}`);
+    if (dev) log(`last wrangler output:\n${dev.recent.slice(-30).join("\n")}`);
+    await cleanup();
+    process.exit(3);
+  });
