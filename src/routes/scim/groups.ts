@@ -4,7 +4,6 @@ import { ScimError } from "../../scim/errors.js";
 import type { BoundFilter } from "../../scim/filter/index.js";
 import { listResponse } from "../../scim/list-response.js";
 import { applyPatch, foldMemberOperations, parsePatchRequest, type MemberDelta } from "../../scim/patch/index.js";
-import { parseAttributeList, type AttributeQuery } from "../../scim/projection.js";
 import { groupKeys, parseGroupResource, validateGroupDoc, weakETag, type GroupDoc } from "../../scim/resources/index.js";
 import { resourceDefinitions } from "../../scim/schema/index.js";
 import {
@@ -21,7 +20,7 @@ import type { LicenceStep } from "../../storage/licences.js";
 import { listRows, type ListTable } from "../../storage/listing.js";
 import { checkIfMatch } from "./conditional.js";
 import { filterableGroup, renderGroups, streamGroup } from "./group-view.js";
-import { parseListQuery, searchRequestParameters, type RawListParameters } from "./list-query.js";
+import { parseListQuery, projectionOf, searchRequestParameters, type RawListParameters } from "./list-query.js";
 import { readScimBody, scimJson } from "./scim-json.js";
 import { tenantBaseUrl } from "./tenant-url.js";
 
@@ -57,13 +56,6 @@ export const groupsTable: ListTable<GroupRow> = {
   filterable: filterableGroup,
   id: (r) => r.id,
 };
-
-function projectionOf(c: Context<AppEnv>): AttributeQuery {
-  return {
-    attributes: parseAttributeList(c.req.query("attributes")),
-    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
-  };
-}
 
 function mentionsMembers(filter: BoundFilter): boolean {
   switch (filter.kind) {

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { bindFilter, findSeek, parseFilter, type BoundFilter, type Seek } from "../../scim/filter/index.js";
 import { ScimError } from "../../scim/errors.js";
 import { MAX_RESULTS, parsePagination, parseSortOrder } from "../../scim/list-response.js";
@@ -62,4 +63,12 @@ export function searchRequestParameters(body: unknown): RawListParameters {
     if (name) out[name] = value;
   }
   return out;
+}
+
+/** attributes / excludedAttributes of a single-resource request (RFC 7644 §3.9). */
+export function projectionOf(c: Context): AttributeQuery {
+  return {
+    attributes: parseAttributeList(c.req.query("attributes")),
+    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
+  };
 }

@@ -3,7 +3,6 @@ import type { AppEnv } from "../../context.js";
 import { ScimError } from "../../scim/errors.js";
 import { listResponse } from "../../scim/list-response.js";
 import { applyPatch, parsePatchRequest } from "../../scim/patch/index.js";
-import { parseAttributeList, type AttributeQuery } from "../../scim/projection.js";
 import {
   applyTenantPolicy,
   parseUserResource,
@@ -17,7 +16,7 @@ import { listRows, type ListTable } from "../../storage/listing.js";
 import { loadTenantPolicy } from "../../storage/tenants.js";
 import { createUser, deleteUser, getUser, replaceUser, UserNameTaken, type UserRow } from "../../storage/users.js";
 import { checkIfMatch } from "./conditional.js";
-import { parseListQuery, searchRequestParameters, type RawListParameters } from "./list-query.js";
+import { parseListQuery, projectionOf, searchRequestParameters, type RawListParameters } from "./list-query.js";
 import { readScimBody, scimJson } from "./scim-json.js";
 import { tenantBaseUrl } from "./tenant-url.js";
 import { filterableUser, renderUsers } from "./user-view.js";
@@ -52,13 +51,6 @@ export const usersTable: ListTable<UserRow> = {
   filterable: filterableUser,
   id: (r) => r.id,
 };
-
-function projectionOf(c: Context<AppEnv>): AttributeQuery {
-  return {
-    attributes: parseAttributeList(c.req.query("attributes")),
-    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
-  };
-}
 
 async function single(c: Context<AppEnv>, row: UserRow, def: ResourceDefinition, status: 200 | 201 = 200): Promise<Response> {
   const [resource] = await renderUsers(c, c.get("database"), [row], def, projectionOf(c));
