@@ -83,7 +83,20 @@ async function counterTotal(rd: RequestDatabase, tenantId: string, counter: stri
   return row?.n ?? 0;
 }
 
-export async function listRows<Row>(rd: RequestDatabase, t: ListTable<Row>, tenantId: string, q: ListPlanInput): Promise<ListResult<Row>> {
+/**
+ * `withColumns`: select-list columns (over the table aliased `t`) read with
+ * the rows of plans 1 and 2, e.g. a user's groups. Plan 3 leaves them out:
+ * it reads every row of the tenant and keeps a page, so the caller reads
+ * them for that page afterwards.
+ */
+export async function listRows<Row>(
+  rd: RequestDatabase,
+  t: ListTable<Row>,
+  tenantId: string,
+  q: ListPlanInput,
+  withColumns?: string,
+): Promise<ListResult<Row>> {
+  const select = `SELECT t.*${withColumns ? `, ${withColumns}` : ""} FROM ${t.table} t`;
   const sortColumn = q.sort ? t.sortColumns[sortName(q.sort.path)] : "id";
   // Plan 1: no filter, indexed order.
   if (!q.filter && sortColumn !== undefined) {
@@ -91,14 +104,14 @@ export async function listRows<Row>(rd: RequestDatabase, t: ListTable<Row>, tena
     if (q.count === 0 || q.startIndex > total) return { total, rows: [] };
     const dir = q.sort?.descending ? "DESC" : "ASC";
     const { results } = await rd.d1
-      .prepare(`SELECT * FROM ${t.table} WHERE tenant_id = ?1 ORDER BY ${sortColumn} ${dir}, id ${dir} LIMIT ?2 OFFSET ?3`)
+      .prepare(`${select} WHERE t.tenant_id = ?1 ORDER BY t.${sortColumn} ${dir}, t.id ${dir} LIMIT ?2 OFFSET ?3`)
       .bind(tenantId, q.count, q.startIndex - 1)
       .all<Record<string, unknown>>();
     return { total, rows: results.map((r) => t.fromRow(r)) };
   }
   // Plan 2: seek, then filter in TypeScript.
   const seek = q.seek;
-  const seekSql = seek ? seekStatement(rd, t, tenantId, seek) : undefined;
+  const seekSql = seek ? seekStatement(rd, t, tenantId, seek, select) : undefined;
   if (seekSql) {
     const { results } = await seekSql.all<Record<string, unknown>>();
     // Rows found through a member seek are known to contain that member; the doc itself holds no members.
@@ -118,7 +131,7 @@ function sortName(path: ResolvedPath): string {
   return (path.subAttribute ? `${path.attribute.name}.${path.subAttribute.name}` : path.attribute.name).toLowerCase();
 }
 
-function seekStatement<Row>(rd: RequestDatabase, t: ListTable<Row>, tenantId: string, seek: Seek): D1PreparedStatement | undefined {
+function seekStatement<Row>(rd: RequestDatabase, t: ListTable<Row>, tenantId: string, seek: Seek, select: string): D1PreparedStatement | undefined {
   const custom = t.seekSql?.[seek.kind];
   if (custom) return rd.d1.prepare(custom).bind(tenantId, seek.value);
   const col = t.seekColumns[seek.kind];
@@ -130,7 +143,7 @@ function seekStatement<Row>(rd: RequestDatabase, t: ListTable<Row>, tenantId: st
   // rows at 20,000 users). The unary + keeps the order but takes the primary
   // key out of the running, so the seek column's index is used.
   return rd.d1
-    .prepare(`SELECT * FROM ${t.table} WHERE tenant_id = ?1 AND ${col.column} = ?2 ORDER BY +id LIMIT ${SEEK_LIMIT}`)
+    .prepare(`${select} WHERE t.tenant_id = ?1 AND t.${col.column} = ?2 ORDER BY +t.id LIMIT ${SEEK_LIMIT}`)
     .bind(tenantId, value);
 }
 

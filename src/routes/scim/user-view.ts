@@ -9,7 +9,19 @@ import { tenantBaseUrl } from "./tenant-url.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The SCIM view of stored rows, with their direct `groups` read in one statement for the page. */
+/** Whether the response shows `groups` (returned by default, RFC 7643 §4.1.2). */
+export function wantsGroups(projection: AttributeQuery): boolean {
+  return (
+    !projection.excludedAttributes?.some((a) => a.toLowerCase() === "groups") &&
+    (!projection.attributes || projection.attributes.some((a) => a.toLowerCase().startsWith("groups")))
+  );
+}
+
+/**
+ * The SCIM view of stored rows. Their direct `groups` come with the rows
+ * (USER_GROUPS_COLUMN) or, for rows read without them, from one statement
+ * for the whole page.
+ */
 export async function renderUsers(
   c: Context<AppEnv>,
   rd: RequestDatabase,
@@ -18,12 +30,10 @@ export async function renderUsers(
   projection: AttributeQuery,
 ): Promise<Record<string, unknown>[]> {
   const base = tenantBaseUrl(c);
-  const wantsGroups =
-    !projection.excludedAttributes?.some((a) => a.toLowerCase() === "groups") &&
-    (!projection.attributes || projection.attributes.some((a) => a.toLowerCase().startsWith("groups")));
-  const groups = wantsGroups ? await groupsOfUsers(rd, c.get("tenantId"), rows.map((r) => r.id)) : new Map();
+  const missing = wantsGroups(projection) ? rows.filter((r) => !r.groups).map((r) => r.id) : [];
+  const fetched = await groupsOfUsers(rd, c.get("tenantId"), missing);
   return rows.map((row) => {
-    const refs = (groups.get(row.id) ?? []).map((g: { id: string; displayName: string }) => ({
+    const refs = (row.groups ?? fetched.get(row.id) ?? []).map((g) => ({
       value: g.id,
       $ref: `${base}/Groups/${g.id}`,
       display: g.displayName,

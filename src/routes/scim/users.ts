@@ -14,12 +14,21 @@ import {
 import { resourceDefinitions, type ResourceDefinition } from "../../scim/schema/index.js";
 import { listRows, type ListTable } from "../../storage/listing.js";
 import { loadTenantPolicy } from "../../storage/tenants.js";
-import { createUser, deleteUser, getUser, replaceUser, UserNameTaken, type UserRow } from "../../storage/users.js";
+import {
+  createUser,
+  deleteUser,
+  getUser,
+  replaceUser,
+  USER_GROUPS_COLUMN,
+  userFromRow,
+  UserNameTaken,
+  type UserRow,
+} from "../../storage/users.js";
 import { checkIfMatch } from "./conditional.js";
 import { parseListQuery, projectionOf, searchRequestParameters, type RawListParameters } from "./list-query.js";
 import { readScimBody, scimJson } from "./scim-json.js";
 import { tenantBaseUrl } from "./tenant-url.js";
-import { filterableUser, renderUsers } from "./user-view.js";
+import { filterableUser, renderUsers, wantsGroups } from "./user-view.js";
 
 /** Optimistic-concurrency retries for PUT/PATCH before answering 409. */
 const WRITE_ATTEMPTS = 3;
@@ -34,20 +43,7 @@ export const usersTable: ListTable<UserRow> = {
     workEmail: { column: "work_email_key", fold: true },
   },
   sortColumns: { id: "id", "meta.created": "id", username: "user_name_key", externalid: "external_id" },
-  fromRow: (r) => ({
-    tenantId: r.tenant_id as string,
-    id: r.id as string,
-    userName: r.user_name as string,
-    userNameKey: r.user_name_key as string,
-    externalId: (r.external_id as string | null) ?? null,
-    workEmailKey: (r.work_email_key as string | null) ?? null,
-    displayName: (r.display_name as string | null) ?? null,
-    active: r.active === 1 || r.active === true,
-    doc: r.doc as string,
-    createdAt: r.created_at as number,
-    lastModified: r.last_modified as number,
-    etag: r.etag as string,
-  }),
+  fromRow: userFromRow,
   filterable: filterableUser,
   id: (r) => r.id,
 };
@@ -63,7 +59,8 @@ async function list(c: Context<AppEnv>, raw: RawListParameters): Promise<Respons
   const def = resourceDefinitions(c.get("config")).user;
   const query = parseListQuery(raw, def);
   const rd = c.get("database");
-  const { total, rows } = await listRows(rd, usersTable, c.get("tenantId"), query);
+  const withGroups = wantsGroups(query.projection) ? USER_GROUPS_COLUMN : undefined;
+  const { total, rows } = await listRows(rd, usersTable, c.get("tenantId"), query, withGroups);
   const resources = await renderUsers(c, rd, rows, def, query.projection);
   return scimJson(c, listResponse(resources, total, query.startIndex));
 }
@@ -89,7 +86,8 @@ async function rewrite(c: Context<AppEnv>, next: (current: UserDoc, def: Resourc
   const id = c.req.param("id") ?? "";
   const policy = await policyFor(c);
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    const row = await getUser(rd, tenantId, id);
+    // groups are read-only here (RFC 7643 §4.1.2): the response shows those read now.
+    const row = await getUser(rd, tenantId, id, wantsGroups(projectionOf(c)));
     if (!row) throw ScimError.notFound(`User ${id} not found.`);
     checkIfMatch(c, row.etag);
     const currentDoc = JSON.parse(row.doc) as UserDoc;
@@ -131,7 +129,7 @@ export function userRoutes(): Hono<AppEnv> {
 
   app.get("/:id", async (c) => {
     const def = resourceDefinitions(c.get("config")).user;
-    const row = await getUser(c.get("database"), c.get("tenantId"), c.req.param("id"));
+    const row = await getUser(c.get("database"), c.get("tenantId"), c.req.param("id"), wantsGroups(projectionOf(c)));
     if (!row) throw ScimError.notFound(`User ${c.req.param("id")} not found.`);
     return single(c, row, def);
   });
