@@ -204,18 +204,27 @@ export async function patchTenant(
   return row ? toTenant(row) : undefined;
 }
 
-/** The policy the SCIM write paths apply (allowed domains, known locations, grace period). */
-export async function loadTenantPolicy(db: Database, tenantId: string): Promise<TenantPolicyRecord | undefined> {
-  const [row] = await db
-    .select({ allowedDomains: tenants.allowedDomains, locations: tenants.locations, proGraceHours: tenants.proGraceHours })
-    .from(tenants)
-    .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)));
+/**
+ * The read behind the policy the SCIM write paths apply (allowed domains,
+ * known locations, grace period), as a statement so that PATCH and PUT can
+ * batch it with their read of the user: one D1 round trip for both.
+ */
+export function tenantPolicyStatement(d1: D1Database, tenantId: string): D1PreparedStatement {
+  return d1.prepare(`SELECT allowed_domains, locations, pro_grace_hours FROM tenants WHERE id = ?1 AND deleted_at IS NULL`).bind(tenantId);
+}
+
+/** The policy from tenantPolicyStatement's row; undefined for a missing or deleted tenant. */
+export function tenantPolicyFrom(row: Record<string, unknown> | null | undefined): TenantPolicyRecord | undefined {
   if (!row) return undefined;
   return {
-    allowedDomains: parseStringList(row.allowedDomains),
-    locations: parseStringList(row.locations),
-    proGraceHours: row.proGraceHours,
+    allowedDomains: parseStringList(row.allowed_domains as string),
+    locations: parseStringList(row.locations as string),
+    proGraceHours: row.pro_grace_hours as number,
   };
+}
+
+export async function loadTenantPolicy(d1: D1Database, tenantId: string): Promise<TenantPolicyRecord | undefined> {
+  return tenantPolicyFrom(await tenantPolicyStatement(d1, tenantId).first<Record<string, unknown>>());
 }
 
 /**

@@ -56,12 +56,15 @@ export function userFromRow(r: Record<string, unknown>): UserRow {
   return row;
 }
 
-/** One user of the tenant; with `withGroups`, its direct groups in the same statement. */
-export async function getUser(rd: RequestDatabase, tenantId: string, id: string, withGroups = false): Promise<UserRow | undefined> {
-  const row = await rd.d1
+/** The read of one user of the tenant; with `withGroups`, its direct groups in the same statement. */
+export function userStatement(rd: RequestDatabase, tenantId: string, id: string, withGroups = false): D1PreparedStatement {
+  return rd.d1
     .prepare(`SELECT t.*${withGroups ? `, ${USER_GROUPS_COLUMN}` : ""} FROM users t WHERE t.tenant_id = ?1 AND t.id = ?2`)
-    .bind(tenantId, id)
-    .first<Record<string, unknown>>();
+    .bind(tenantId, id);
+}
+
+export async function getUser(rd: RequestDatabase, tenantId: string, id: string, withGroups = false): Promise<UserRow | undefined> {
+  const row = await userStatement(rd, tenantId, id, withGroups).first<Record<string, unknown>>();
   return row ? userFromRow(row) : undefined;
 }
 

@@ -13,7 +13,7 @@ import {
 } from "../../scim/resources/index.js";
 import { resourceDefinitions, type ResourceDefinition } from "../../scim/schema/index.js";
 import { listRows, type ListTable } from "../../storage/listing.js";
-import { loadTenantPolicy } from "../../storage/tenants.js";
+import { loadTenantPolicy, tenantPolicyFrom, tenantPolicyStatement } from "../../storage/tenants.js";
 import {
   createUser,
   deleteUser,
@@ -22,6 +22,7 @@ import {
   USER_GROUPS_COLUMN,
   userFromRow,
   UserNameTaken,
+  userStatement,
   type UserRow,
 } from "../../storage/users.js";
 import { checkIfMatch } from "./conditional.js";
@@ -65,9 +66,13 @@ async function list(c: Context<AppEnv>, raw: RawListParameters): Promise<Respons
   return scimJson(c, listResponse(resources, total, query.startIndex));
 }
 
+function missingTenant(): ScimError {
+  return new ScimError(401, "Authentication failed: a valid bearer token for this tenant is required.");
+}
+
 async function policyFor(c: Context<AppEnv>) {
-  const policy = await loadTenantPolicy(c.get("database").db, c.get("tenantId"));
-  if (!policy) throw new ScimError(401, "Authentication failed: a valid bearer token for this tenant is required.");
+  const policy = await loadTenantPolicy(c.get("database").d1, c.get("tenantId"));
+  if (!policy) throw missingTenant();
   return policy;
 }
 
@@ -84,10 +89,18 @@ async function rewrite(c: Context<AppEnv>, next: (current: UserDoc, def: Resourc
   const rd = c.get("database");
   const tenantId = c.get("tenantId");
   const id = c.req.param("id") ?? "";
-  const policy = await policyFor(c);
+  // groups are read-only here (RFC 7643 §4.1.2): the response shows those read now.
+  const withGroups = wantsGroups(projectionOf(c));
+  // The policy and the first read of the user: one round trip.
+  const [policyResult, firstRead] = await rd.d1.batch<Record<string, unknown>>([
+    tenantPolicyStatement(rd.d1, tenantId),
+    userStatement(rd, tenantId, id, withGroups),
+  ]);
+  const policy = tenantPolicyFrom(policyResult?.results[0]);
+  if (!policy) throw missingTenant();
   for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    // groups are read-only here (RFC 7643 §4.1.2): the response shows those read now.
-    const row = await getUser(rd, tenantId, id, wantsGroups(projectionOf(c)));
+    const raw = attempt === 0 ? firstRead?.results[0] : await userStatement(rd, tenantId, id, withGroups).first<Record<string, unknown>>();
+    const row = raw ? userFromRow(raw) : undefined;
     if (!row) throw ScimError.notFound(`User ${id} not found.`);
     checkIfMatch(c, row.etag);
     const currentDoc = JSON.parse(row.doc) as UserDoc;
