@@ -24,6 +24,9 @@ export function loadRound({ baseUrl, token, connections, durationS, next, remain
   const headers = { accept: "application/scim+json", "content-type": "application/scim+json" };
   if (token) headers.authorization = `Bearer ${token}`;
   let last = /** @type {Target | undefined} */ (undefined);
+  const started = performance.now();
+  /** @type {number | undefined} */
+  let lastResponseAt;
   return new Promise((resolve, reject) => {
     let timer;
     const instance = autocannon(
@@ -54,7 +57,9 @@ export function loadRound({ baseUrl, token, connections, durationS, next, remain
         clearTimeout(timer);
         if (err) return reject(err);
         const total = result.requests.total ?? 0;
-        const secs = result.duration || durationS;
+        // From the start to the last response: autocannon notices the end of
+        // a round bounded by count only at its next 1 s sample tick.
+        const secs = Math.max(((lastResponseAt ?? performance.now()) - started) / 1000, 0.001);
         /** @type {Record<string, number>} */
         const statusCodes = {};
         for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number(v.count);
@@ -69,6 +74,9 @@ export function loadRound({ baseUrl, token, connections, durationS, next, remain
         });
       },
     );
+    instance.on("response", () => {
+      lastResponseAt = performance.now();
+    });
     // `amount` overrides `duration` in autocannon: keep the time bound ourselves.
     if (amount !== undefined) timer = setTimeout(() => instance.stop(), durationS * 1000);
   });

@@ -31,7 +31,7 @@ export function renderMarkdown(results) {
     const met = r.budget ? (r.budget.met === true ? "✅ met" : r.budget.met === false ? `❌ not met${r.budget.why ? ` (${r.budget.why})` : ""}` : "? not measured") : "";
     const name = r.status === "ok" ? r.label : `${r.label} — **${r.status}**: ${r.note}`;
     out.push(
-      `| ${cell(name)} | ${n0(r.size)} | ${n0(r.rps)} | ${r2(r.ratio)} | ${n1(r.p50)} | ${n1(r.p99)} | ${rows(r.rowsRead)} | ${rows(r.rowsWritten)} | ${r.budget?.text ?? ""} | ${met} |`,
+      `| ${cell(name)} | ${n0(r.size)} | ${n0(r.rps)} | ${r2(r.ratio)} | ${n1(r.p50)} | ${n1(r.p99)} | ${rows(r.rowsRead)}${r.lookupRead ? ` (lookup ${rows(r.lookupRead)})` : ""} | ${rows(r.rowsWritten)} | ${r.budget?.text ?? ""} | ${met} |`,
     );
   }
   if (results.flips?.length) {

@@ -13,7 +13,7 @@ import { HELP, parseOptions } from "./cli.mjs";
 import { AdminClient, request } from "./http.mjs";
 import { measure } from "./load.mjs";
 import { writeReport } from "./report.mjs";
-import { BUDGETS, SCENARIOS, licenceFlipBody, sizeContext } from "./scenarios.mjs";
+import { BUDGETS, SCENARIOS, licenceFlipBody, lookupOnly, sizeContext } from "./scenarios.mjs";
 import { TenantLayout, compareShapes, groupBody, sweepSeedSql, tenantSeedSql, userBody } from "./seed.mjs";
 import { WranglerDev, freePort, killAllSync, runWranglerOk, wranglerVersion } from "./wrangler-process.mjs";
 
@@ -294,6 +294,7 @@ async function benchSize(admin, size, runTag) {
     }
     // Sample the D1 headers on a few requests (targets from the same pool).
     const samples = [];
+    const lookupReads = [];
     for (let k = 0; k < opts.samples; k++) {
       const target = gen.next();
       if (!target) break;
@@ -301,6 +302,11 @@ async function benchSize(admin, size, runTag) {
       gen.onResponse?.(r.status, r.text);
       samples.push(r);
       if (!sc.ok(r.status)) break;
+      if (BUDGETS[sc.budget ?? ""]?.maxLookupRead !== undefined) {
+        const l = lookupOnly(target);
+        const lr = await request(`${dev.baseUrl}${l.path}`, { method: l.method, token: t.token });
+        if (lr.rowsRead !== null) lookupReads.push(lr.rowsRead);
+      }
     }
     row.sampleStatuses = samples.map((s) => s.status);
     const bad = samples.find((s) => !sc.ok(s.status));
@@ -319,6 +325,7 @@ async function benchSize(admin, size, runTag) {
     const writes = samples.map((s) => s.rowsWritten).filter((v) => v !== null);
     row.rowsRead = reads.length ? [Math.min(...reads), Math.max(...reads)] : null;
     row.rowsWritten = writes.length ? [Math.min(...writes), Math.max(...writes)] : null;
+    if (lookupReads.length) row.lookupRead = [Math.min(...lookupReads), Math.max(...lookupReads)];
     const m = await measure({
       baseUrl: dev.baseUrl,
       token: t.token,
@@ -366,10 +373,19 @@ function judgeBudgets() {
     const why = [];
     if (b.maxRead !== undefined && r.rowsRead[1] > b.maxRead) why.push(`${r.rowsRead[1]} read`);
     if (b.maxWritten !== undefined && r.rowsWritten[1] > b.maxWritten) why.push(`${r.rowsWritten[1]} written`);
+    if (b.maxLookupRead !== undefined) {
+      if (!r.lookupRead) why.push("lookup rows not measured");
+      else {
+        if (r.lookupRead[1] > b.maxLookupRead) why.push(`lookup ${r.lookupRead[1]} read`);
+        if (r.rowsRead[1] > r.lookupRead[0] + b.groupsRead) why.push(`${r.rowsRead[1]} read with groups`);
+      }
+    }
     if (b.flat) {
       const others = results.rows.filter((o) => o.key === r.key && o.status === "ok" && o.rowsRead);
-      const values = new Set(others.flatMap((o) => o.rowsRead));
-      if (values.size > 1) why.push(`varies with size: ${[...values].join(", ")}`);
+      for (const field of ["rowsRead", "lookupRead"]) {
+        const values = new Set(others.flatMap((o) => o[field] ?? []));
+        if (values.size > 1) why.push(`${field} varies with size: ${[...values].join(", ")}`);
+      }
     }
     r.budget.met = why.length === 0;
     r.budget.why = why.join(", ");
