@@ -10,6 +10,57 @@ const r2 = (v) => (v === undefined || v === null || !Number.isFinite(v) ? "—" 
 const rows = (v) => (v === undefined || v === null ? "—" : Array.isArray(v) ? (v[0] === v[1] ? String(v[0]) : `${v[0]}–${v[1]}`) : String(v));
 const cell = (s) => String(s).replace(/\|/g, "\\|");
 
+/** One figure when every size agrees, else each size's figure in size order. */
+function acrossSizes(values) {
+  const shown = values.map((v) => rows(v));
+  return new Set(shown).size === 1 ? shown[0] : shown.join(" / ");
+}
+
+/**
+ * The short table: one line per operation, its rows at every size (one
+ * figure when they agree: the cost does not grow with the tenant), its
+ * throughput relative to /healthz at each size, and its budget.
+ * @param {any} results
+ */
+export function renderSummary(results) {
+  const sizes = [...new Set(results.rows.map((r) => r.size))].sort((a, b) => a - b);
+  const out = [];
+  out.push(`| operation | rows read | rows written | × /healthz at ${sizes.map(n0).join(" / ")} users | budget |`);
+  out.push("|---|---:|---:|---:|---|");
+  const keys = [...new Set(results.rows.map((r) => r.key))];
+  for (const key of keys) {
+    const bySize = sizes.map((n) => results.rows.find((r) => r.key === key && r.size === n));
+    const ok = bySize.filter((r) => r && r.status === "ok");
+    const first = bySize.find(Boolean);
+    if (!first) continue;
+    if (ok.length === 0) {
+      out.push(`| ${cell(first.label)} | **${first.status}**: ${cell(first.note)} | | | |`);
+      continue;
+    }
+    let read = acrossSizes(ok.map((r) => r.rowsRead));
+    if (ok.every((r) => r.lookupRead)) read += ` (lookup ${acrossSizes(ok.map((r) => r.lookupRead))})`;
+    const ratios = bySize.map((r) => (r && r.status === "ok" ? r2(r.ratio) : "—")).join(" / ");
+    const budgets = ok.filter((r) => r.budget);
+    const met = budgets.length === 0 ? "" : budgets.every((r) => r.budget.met === true) ? `${budgets[0].budget.text} ✅` : `${budgets[0].budget.text} ❌`;
+    out.push(`| ${cell(first.label)} | ${read} | ${acrossSizes(ok.map((r) => r.rowsWritten))} | ${ratios} | ${cell(met)} |`);
+  }
+  for (const value of ["False", "True"]) {
+    const flips = results.flips?.filter((f) => f.value === value && f.status < 300) ?? [];
+    if (flips.length === 0) continue;
+    const perMember = flips.map((f) => f.rowsRead / Math.max(1, f.members));
+    out.push(
+      `| licence flip "${value}" on the big group (${[...new Set(flips.map((f) => f.members))].map(n0).join(" / ")} members) | ${r2(Math.min(...perMember))}–${r2(Math.max(...perMember))} per member | ${r2(Math.min(...flips.map((f) => f.rowsWritten / Math.max(1, f.members))))}–${r2(Math.max(...flips.map((f) => f.rowsWritten / Math.max(1, f.members))))} per member | ${sizes.map((n) => n0(Math.max(...flips.filter((f) => f.size === n).map((f) => f.ms)))).join(" / ")} ms, slowest of the flips | O(group), one batch |`,
+    );
+  }
+  const s = results.sweep;
+  if (s && Number.isFinite(s.rowsRead)) {
+    out.push(
+      `| licence sweep: ${n0(s.expired)} expired licences across ${s.tenants} tenants | ${n0(s.rowsRead)} (${r2(s.rowsRead / Math.max(1, s.expired))} per licence) | ${n0(s.rowsWritten)} | ${s.runs?.map((r) => `${n0(r.ms)} ms`).join(", ")} per run | ${cell(s.budget.text)} ${s.budget.met === true ? "✅" : s.budget.met === false ? "❌" : "?"} |`,
+    );
+  }
+  return out.join("\n");
+}
+
 /** @param {any} results */
 export function renderMarkdown(results) {
   const { meta, healthz } = results;
@@ -23,6 +74,12 @@ export function renderMarkdown(results) {
     `- Load: autocannon, ${meta.options.connections} connections, ${meta.options.rounds} round(s) × ${meta.options.duration} s per operation and size (median of rounds); rows from \`x-d1-rows-read\` / \`x-d1-rows-written\` on ${meta.options.samples} sampled requests (range shown when they differ)`,
   );
   out.push(`- Floor: \`GET /healthz\` ${n0(healthz?.rps)} req/s, p50 ${n1(healthz?.p50)} ms, p99 ${n1(healthz?.p99)} ms`);
+  out.push("");
+  out.push("## Summary");
+  out.push("");
+  out.push(renderSummary(results));
+  out.push("");
+  out.push("## Every operation at every size");
   out.push("");
   out.push("| operation | users | req/s | × healthz | p50 ms | p99 ms | rows read | rows written | budget | met |");
   out.push("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
