@@ -85,9 +85,11 @@ async function counterTotal(rd: RequestDatabase, tenantId: string, counter: stri
 
 /**
  * `withColumns`: select-list columns (over the table aliased `t`) read with
- * the rows of plans 1 and 2, e.g. a user's groups. Plan 3 leaves them out:
- * it reads every row of the tenant and keeps a page, so the caller reads
- * them for that page afterwards.
+ * the rows of plans 1 and 2, e.g. a user's groups. Plan 2 reads them for
+ * every candidate of the seek — one for the filters Entra and Okta send, at
+ * most SEEK_LIMIT for a value many users share. Plan 3 leaves them out: it
+ * reads every row of the tenant and keeps a page, so the caller reads them
+ * for that page afterwards.
  */
 export async function listRows<Row>(
   rd: RequestDatabase,
