@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
-import { ScimError } from "../errors.js";
 import { resourceDefinitions } from "../schema/index.js";
 import type { ResourceDefinition } from "../schema/index.js";
 import { applyPatch } from "./apply.js";
 import { parsePatchRequest } from "./parse.js";
+import { thrownScimType } from "../../../test/support/thrown-scim-error.js";
 
 const { user, group } = resourceDefinitions(DEFAULT_VENDOR_CONFIG);
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -15,16 +15,6 @@ type Doc = Record<string, unknown>;
 
 function patch(doc: Doc, operations: unknown[], resource: ResourceDefinition = user): Doc {
   return applyPatch(doc, parsePatchRequest({ schemas: [PATCH_OP], Operations: operations }), resource);
-}
-
-function scimTypeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ScimError) return err.scimType;
-    throw err;
-  }
-  return "no error";
 }
 
 function baseUser(): Doc {
@@ -58,7 +48,7 @@ describe("applyPatch: purity and atomicity (RFC 7644 §3.5.2)", () => {
   it("applies nothing when a later operation fails", () => {
     const doc = baseUser();
     const snapshot = structuredClone(doc);
-    expect(scimTypeOf(() => patch(doc, [{ op: "replace", path: "title", value: "Boss" }, { op: "replace", path: "shoeSize", value: 42 }]))).toBe(
+    expect(thrownScimType(() => patch(doc, [{ op: "replace", path: "title", value: "Boss" }, { op: "replace", path: "shoeSize", value: 42 }]))).toBe(
       "invalidPath",
     );
     expect(doc).toEqual(snapshot);
@@ -281,7 +271,7 @@ describe("applyPatch: Entra upserts a valuePath with no match (idp-notes §1.6, 
   });
 
   it("answers noTarget when the filter cannot describe a new element (RFC 7644 §3.5.2.3)", () => {
-    expect(scimTypeOf(() => patch({ userName: "u" }, [{ op: "replace", path: 'emails[value co "@x"].display', value: "d" }]))).toBe("noTarget");
+    expect(thrownScimType(() => patch({ userName: "u" }, [{ op: "replace", path: 'emails[value co "@x"].display', value: "d" }]))).toBe("noTarget");
   });
 
   it("creates nothing from an all-null value", () => {
@@ -343,7 +333,7 @@ describe("applyPatch: Entra boolean strings (idp-notes §1.7, §6 bug 3)", () =>
   });
 
   it("rejects a non-boolean string for a boolean with invalidValue", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "active", value: "yes" }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "active", value: "yes" }]))).toBe("invalidValue");
   });
 });
 
@@ -560,69 +550,69 @@ describe("applyPatch: read-only keys in a path-less value are ignored (Okta grou
 
 describe("applyPatch: errors (RFC 7644 §3.5.2, §3.12)", () => {
   it("unknown attribute in a path → invalidPath", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "shoeSize", value: "42" }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "name.shoeSize", value: "42" }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "urn:example:unknown:2.0:User:x", value: "1" }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: 'emails[shoe eq "x"].value', value: "1" }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: 'emails[type eq "work"].shoe', value: "1" }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "shoeSize", value: "42" }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "name.shoeSize", value: "42" }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "urn:example:unknown:2.0:User:x", value: "1" }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: 'emails[shoe eq "x"].value', value: "1" }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: 'emails[type eq "work"].shoe', value: "1" }]))).toBe("invalidPath");
   });
 
   it("unknown key in a path-less value → invalidPath", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", value: { shoeSize: 42 } }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "add", value: { [ENTERPRISE]: { shoeSize: "42" } } }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "add", value: { name: { shoeSize: "42" } } }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", value: { shoeSize: 42 } }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "add", value: { [ENTERPRISE]: { shoeSize: "42" } } }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "add", value: { name: { shoeSize: "42" } } }]))).toBe("invalidPath");
   });
 
   it("wrong value types → invalidValue", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "title", value: { a: 1 } }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "title", value: ["x"] }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "name", value: "Babs" }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "add", path: "emails", value: ["a@x"] }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", value: "active" }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: ENTERPRISE, value: "x" }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "title", value: { a: 1 } }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "title", value: ["x"] }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "name", value: "Babs" }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "add", path: "emails", value: ["a@x"] }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", value: "active" }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: ENTERPRISE, value: "x" }]))).toBe("invalidValue");
   });
 
   it("a path on a read-only attribute → mutability", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "id", value: "x" }]))).toBe("mutability");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "meta.lastModified", value: "2024-01-01T00:00:00Z" }]))).toBe(
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "id", value: "x" }]))).toBe("mutability");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "meta.lastModified", value: "2024-01-01T00:00:00Z" }]))).toBe(
       "mutability",
     );
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "add", path: "groups", value: [{ value: "g" }] }]))).toBe("mutability");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "remove", path: "groups" }]))).toBe("mutability");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: `${ENTERPRISE}:manager.displayName`, value: "x" }]))).toBe(
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "add", path: "groups", value: [{ value: "g" }] }]))).toBe("mutability");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "remove", path: "groups" }]))).toBe("mutability");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: `${ENTERPRISE}:manager.displayName`, value: "x" }]))).toBe(
       "mutability",
     );
   });
 
   it("emptying a required attribute → invalidValue", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "userName", value: "" }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: "userName", value: null }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "remove", path: "userName" }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch({ displayName: "G" }, [{ op: "remove", path: "displayName" }], group))).toBe("invalidValue");
-    expect(scimTypeOf(() => patch({ displayName: "G" }, [{ op: "replace", value: { displayName: "" } }], group))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "userName", value: "" }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: "userName", value: null }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "remove", path: "userName" }]))).toBe("invalidValue");
+    expect(thrownScimType(() => patch({ displayName: "G" }, [{ op: "remove", path: "displayName" }], group))).toBe("invalidValue");
+    expect(thrownScimType(() => patch({ displayName: "G" }, [{ op: "replace", value: { displayName: "" } }], group))).toBe("invalidValue");
   });
 
   it("a filter on a single-valued simple attribute → invalidPath", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "remove", path: 'title[value eq "x"]' }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: 'active[value eq "x"]', value: true }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "remove", path: 'title[value eq "x"]' }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: 'active[value eq "x"]', value: true }]))).toBe("invalidPath");
   });
 
   it("a filter on a single-valued complex attribute other than manager removal → invalidPath", () => {
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "remove", path: 'name[givenName eq "Barbara"]' }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch(baseUser(), [{ op: "replace", path: 'manager[value eq "m-1"].value', value: "m-2" }]))).toBe(
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "remove", path: 'name[givenName eq "Barbara"]' }]))).toBe("invalidPath");
+    expect(thrownScimType(() => patch(baseUser(), [{ op: "replace", path: 'manager[value eq "m-1"].value', value: "m-2" }]))).toBe(
       "invalidPath",
     );
   });
 
   it("group members handed to applyPatch → invalidPath (they go through foldMemberOperations)", () => {
-    expect(scimTypeOf(() => patch({ displayName: "G" }, [{ op: "add", path: "members", value: [{ value: "u" }] }], group))).toBe(
+    expect(thrownScimType(() => patch({ displayName: "G" }, [{ op: "add", path: "members", value: [{ value: "u" }] }], group))).toBe(
       "invalidPath",
     );
-    expect(scimTypeOf(() => patch({ displayName: "G" }, [{ op: "remove", path: 'members[value eq "u"]' }], group))).toBe("invalidPath");
-    expect(scimTypeOf(() => patch({ displayName: "G" }, [{ op: "replace", value: { members: [] } }], group))).toBe("invalidPath");
+    expect(thrownScimType(() => patch({ displayName: "G" }, [{ op: "remove", path: 'members[value eq "u"]' }], group))).toBe("invalidPath");
+    expect(thrownScimType(() => patch({ displayName: "G" }, [{ op: "replace", value: { members: [] } }], group))).toBe("invalidPath");
   });
 
   it("remove without path → noTarget even when built by hand", () => {
-    expect(scimTypeOf(() => applyPatch(baseUser(), [{ op: "remove" }], user))).toBe("noTarget");
+    expect(thrownScimType(() => applyPatch(baseUser(), [{ op: "remove" }], user))).toBe("noTarget");
   });
 });

@@ -1,26 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
-import { ScimError } from "../errors.js";
 import { resourceDefinitions } from "../schema/index.js";
 import { applyPatch } from "./apply.js";
 import { foldMemberOperations, isMembersPath } from "./member-delta.js";
 import { parsePatchRequest } from "./parse.js";
+import { thrownScimType } from "../../../test/support/thrown-scim-error.js";
 
 const { user, group } = resourceDefinitions(DEFAULT_VENDOR_CONFIG);
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 function fold(operations: unknown[]): ReturnType<typeof foldMemberOperations> {
   return foldMemberOperations(parsePatchRequest({ schemas: [PATCH_OP], Operations: operations }));
-}
-
-function scimTypeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ScimError) return err.scimType;
-    throw err;
-  }
-  return "no error";
 }
 
 describe("foldMemberOperations: Entra group shapes (idp-notes §1.8, §1.9)", () => {
@@ -189,17 +179,17 @@ describe("foldMemberOperations: folding rules in operation order", () => {
 
 describe("foldMemberOperations: invalid member operations", () => {
   it("a member that is not an object with a string value → invalidValue", () => {
-    expect(scimTypeOf(() => fold([{ op: "add", path: "members", value: ["u1"] }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => fold([{ op: "add", path: "members", value: [{ value: 7 }] }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => fold([{ op: "add", path: "members", value: [{ display: "x" }] }]))).toBe("invalidValue");
-    expect(scimTypeOf(() => fold([{ op: "remove", path: "members", value: [{ value: "" }] }]))).toBe("invalidValue");
+    expect(thrownScimType(() => fold([{ op: "add", path: "members", value: ["u1"] }]))).toBe("invalidValue");
+    expect(thrownScimType(() => fold([{ op: "add", path: "members", value: [{ value: 7 }] }]))).toBe("invalidValue");
+    expect(thrownScimType(() => fold([{ op: "add", path: "members", value: [{ display: "x" }] }]))).toBe("invalidValue");
+    expect(thrownScimType(() => fold([{ op: "remove", path: "members", value: [{ value: "" }] }]))).toBe("invalidValue");
   });
 
   it("a members filter other than value eq, or a filter on add/replace → invalidPath", () => {
-    expect(scimTypeOf(() => fold([{ op: "remove", path: 'members[display eq "x"]' }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => fold([{ op: "remove", path: 'members[value eq "a" and value eq "b"]' }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => fold([{ op: "replace", path: 'members[value eq "a"]', value: { value: "b" } }]))).toBe("invalidPath");
-    expect(scimTypeOf(() => fold([{ op: "replace", path: "members.display", value: "x" }]))).toBe("invalidPath");
+    expect(thrownScimType(() => fold([{ op: "remove", path: 'members[display eq "x"]' }]))).toBe("invalidPath");
+    expect(thrownScimType(() => fold([{ op: "remove", path: 'members[value eq "a" and value eq "b"]' }]))).toBe("invalidPath");
+    expect(thrownScimType(() => fold([{ op: "replace", path: 'members[value eq "a"]', value: { value: "b" } }]))).toBe("invalidPath");
+    expect(thrownScimType(() => fold([{ op: "replace", path: "members.display", value: "x" }]))).toBe("invalidPath");
   });
 });
 

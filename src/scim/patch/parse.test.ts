@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../errors.js";
 import { parsePatchRequest } from "./parse.js";
+import { thrownScimType } from "../../../test/support/thrown-scim-error.js";
 
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-function scimTypeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ScimError) return err.scimType;
-    throw err;
-  }
-  return "no error";
-}
 
 describe("parsePatchRequest: RFC 7644 §3.5.2 message", () => {
   it("reads add, replace and remove with paths and values, in order", () => {
@@ -93,44 +83,44 @@ describe("parsePatchRequest: Entra tolerance (idp-notes §1.6, §1.9)", () => {
 
 describe("parsePatchRequest: errors (RFC 7644 §3.12)", () => {
   it("rejects a body that is not an object with invalidSyntax", () => {
-    expect(scimTypeOf(() => parsePatchRequest(null))).toBe("invalidSyntax");
-    expect(scimTypeOf(() => parsePatchRequest("x"))).toBe("invalidSyntax");
-    expect(scimTypeOf(() => parsePatchRequest([{ op: "add" }]))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest(null))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest("x"))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest([{ op: "add" }]))).toBe("invalidSyntax");
   });
 
   it("rejects schemas without the PatchOp URN", () => {
-    expect(scimTypeOf(() => parsePatchRequest({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], Operations: [] }))).toBe(
+    expect(thrownScimType(() => parsePatchRequest({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], Operations: [] }))).toBe(
       "invalidSyntax",
     );
-    expect(scimTypeOf(() => parsePatchRequest({ schemas: PATCH_OP, Operations: [] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ schemas: PATCH_OP, Operations: [] }))).toBe("invalidSyntax");
   });
 
   it("rejects missing or non-array Operations", () => {
-    expect(scimTypeOf(() => parsePatchRequest({ schemas: [PATCH_OP] }))).toBe("invalidSyntax");
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: { op: "add" } }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ schemas: [PATCH_OP] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: { op: "add" } }))).toBe("invalidSyntax");
   });
 
   it("rejects a missing, non-string or unknown op", () => {
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ path: "title", value: "x" }] }))).toBe("invalidSyntax");
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: 1, path: "title", value: "x" }] }))).toBe("invalidSyntax");
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: "move", path: "title", value: "x" }] }))).toBe("invalidSyntax");
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: ["add"] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ path: "title", value: "x" }] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: 1, path: "title", value: "x" }] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: "move", path: "title", value: "x" }] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: ["add"] }))).toBe("invalidSyntax");
   });
 
   it("rejects remove without path with noTarget (RFC 7644 §3.5.2.2)", () => {
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: "remove" }] }))).toBe("noTarget");
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: "Remove", value: { title: "x" } }] }))).toBe("noTarget");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: "remove" }] }))).toBe("noTarget");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: "Remove", value: { title: "x" } }] }))).toBe("noTarget");
   });
 
   it("rejects add/replace without value with invalidSyntax", () => {
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: "add", path: "title" }] }))).toBe("invalidSyntax");
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: "replace" }] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: "add", path: "title" }] }))).toBe("invalidSyntax");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: "replace" }] }))).toBe("invalidSyntax");
   });
 
   it("rejects a malformed path with invalidPath", () => {
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: "replace", path: 'emails[type eq "work"', value: "x" }] }))).toBe(
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: "replace", path: 'emails[type eq "work"', value: "x" }] }))).toBe(
       "invalidPath",
     );
-    expect(scimTypeOf(() => parsePatchRequest({ Operations: [{ op: "replace", path: 42, value: "x" }] }))).toBe("invalidPath");
+    expect(thrownScimType(() => parsePatchRequest({ Operations: [{ op: "replace", path: 42, value: "x" }] }))).toBe("invalidPath");
   });
 });

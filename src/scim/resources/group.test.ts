@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
-import { ScimError } from "../errors.js";
 import { GROUP_SCHEMA, resourceDefinitions } from "../schema/index.js";
 import { groupKeys, parseGroupResource, parseLicence, parseMembers, renderGroup, validateGroupDoc } from "./group.js";
+import { thrownScimError } from "../../../test/support/thrown-scim-error.js";
 
 const config = DEFAULT_VENDOR_CONFIG;
 const { group } = resourceDefinitions(config);
 const LICENCE = config.groupExtensionUrn;
-
-function scimError(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ScimError) return err;
-    throw err;
-  }
-  throw new Error("expected a ScimError");
-}
 
 describe("parseLicence (contract.md licence rules)", () => {
   it.each([true, "true", "True", undefined, null])("%s → licensing", (v) => {
@@ -26,7 +16,7 @@ describe("parseLicence (contract.md licence rules)", () => {
     expect(parseLicence(v)).toBe(false);
   });
   it.each(["TRUE", "FALSE", "yes", "1", 1, 0, "", {}, []])("%j → 400 invalidValue", (v) => {
-    expect(scimError(() => parseLicence(v)).scimType).toBe("invalidValue");
+    expect(thrownScimError(() => parseLicence(v)).scimType).toBe("invalidValue");
   });
 });
 
@@ -62,13 +52,13 @@ describe("Entra POST /Groups (idp-notes §1.8)", () => {
   });
 
   it("rejects a licence value outside the contract", () => {
-    const err = scimError(() => parseGroupResource({ displayName: "X", [LICENCE]: { license: "yes" } }, group, config));
+    const err = thrownScimError(() => parseGroupResource({ displayName: "X", [LICENCE]: { license: "yes" } }, group, config));
     expect(err.scimType).toBe("invalidValue");
     expect(err.message).toContain("license");
   });
 
   it("displayName is required", () => {
-    expect(scimError(() => parseGroupResource({ externalId: "e" }, group, config)).message).toBe("displayName is required");
+    expect(thrownScimError(() => parseGroupResource({ externalId: "e" }, group, config)).message).toBe("displayName is required");
   });
 });
 
@@ -90,7 +80,7 @@ describe("Okta POST /Groups and members", () => {
 
   it("a member without a non-empty string value is invalidValue", () => {
     for (const bad of [["u1"], [{ value: "" }], [{ value: 5 }], [{ display: "x" }], [null]]) {
-      expect(scimError(() => parseMembers(bad)).scimType).toBe("invalidValue");
+      expect(thrownScimError(() => parseMembers(bad)).scimType).toBe("invalidValue");
     }
     expect(parseMembers(null)).toEqual([]);
     expect(parseMembers({ value: "u1" })).toEqual(["u1"]);
@@ -112,7 +102,7 @@ describe("groupKeys, validateGroupDoc and renderGroup", () => {
       doc: { displayName: "G", [LICENCE]: { license: "False" } },
       licensing: false,
     });
-    expect(scimError(() => validateGroupDoc({ displayName: "" }, group, config)).scimType).toBe("invalidValue");
+    expect(thrownScimError(() => validateGroupDoc({ displayName: "" }, group, config)).scimType).toBe("invalidValue");
   });
 
   const meta = {

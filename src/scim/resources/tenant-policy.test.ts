@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
-import { ScimError } from "../errors.js";
 import { applyTenantPolicy } from "./tenant-policy.js";
+import { thrownScimError } from "../../../test/support/thrown-scim-error.js";
 
 const config = DEFAULT_VENDOR_CONFIG;
 const EXT = config.userExtensionUrn;
-
-function scimError(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ScimError) return err;
-    throw err;
-  }
-  throw new Error("expected a ScimError");
-}
 
 describe("allowedDomains (product.md: refuse external or unauthorised domains)", () => {
   const policy = { allowedDomains: ["Contoso.com", "@fabrikam.com"], locations: [] };
@@ -24,19 +14,19 @@ describe("allowedDomains (product.md: refuse external or unauthorised domains)",
     expect(applyTenantPolicy(doc, policy, config)).toEqual(doc);
   });
   it("refuses the userName domain, naming it", () => {
-    const err = scimError(() => applyTenantPolicy({ userName: "eve@evil.com" }, policy, config));
+    const err = thrownScimError(() => applyTenantPolicy({ userName: "eve@evil.com" }, policy, config));
     expect(err.status).toBe(400);
     expect(err.scimType).toBe("invalidValue");
     expect(err.message).toContain("evil.com");
   });
   it("matches domains exactly: a subdomain is not allowed", () => {
-    expect(scimError(() => applyTenantPolicy({ userName: "a@sub.contoso.com" }, policy, config)).message).toContain("sub.contoso.com");
+    expect(thrownScimError(() => applyTenantPolicy({ userName: "a@sub.contoso.com" }, policy, config)).message).toContain("sub.contoso.com");
   });
   it("uses the part after the last @", () => {
-    expect(scimError(() => applyTenantPolicy({ userName: "a@contoso.com@evil.com" }, policy, config)).message).toContain("evil.com");
+    expect(thrownScimError(() => applyTenantPolicy({ userName: "a@contoso.com@evil.com" }, policy, config)).message).toContain("evil.com");
   });
   it("checks every email", () => {
-    const err = scimError(() =>
+    const err = thrownScimError(() =>
       applyTenantPolicy({ userName: "a@contoso.com", emails: [{ value: "a@contoso.com" }, { value: "b@gmail.com" }] }, policy, config),
     );
     expect(err.message).toContain("gmail.com");

@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
-import { ScimError } from "../errors.js";
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, resourceDefinitions } from "../schema/index.js";
 import { parseUserResource, renderUser, userKeys, validateUserDoc } from "./user.js";
+import { thrownScimError } from "../../../test/support/thrown-scim-error.js";
 
 const { user } = resourceDefinitions(DEFAULT_VENDOR_CONFIG);
 const VENDOR = DEFAULT_VENDOR_CONFIG.userExtensionUrn;
-
-function scimError(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ScimError) return err;
-    throw err;
-  }
-  throw new Error("expected a ScimError");
-}
 
 const meta = {
   id: "u1",
@@ -68,7 +58,7 @@ describe("Entra ID POST /Users (idp-notes §1.4)", () => {
     expect(parseUserResource({ userName: "a", active: "True" }, user)["active"]).toBe(true);
     expect(parseUserResource({ userName: "a", active: "False" }, user)["active"]).toBe(false);
     expect(parseUserResource({ userName: "a", active: "FALSE" }, user)["active"]).toBe(false);
-    expect(scimError(() => parseUserResource({ userName: "a", active: "yes" }, user)).scimType).toBe("invalidValue");
+    expect(thrownScimError(() => parseUserResource({ userName: "a", active: "yes" }, user)).scimType).toBe("invalidValue");
   });
 
   it("reads a custom extension object whose URN is missing from schemas (MS-ATTR)", () => {
@@ -187,25 +177,25 @@ describe("Okta POST /Users (idp-notes §2.2)", () => {
 
 describe("request validation", () => {
   it("a body that is not an object is invalidSyntax", () => {
-    expect(scimError(() => parseUserResource([], user)).scimType).toBe("invalidSyntax");
-    expect(scimError(() => parseUserResource("x", user)).scimType).toBe("invalidSyntax");
+    expect(thrownScimError(() => parseUserResource([], user)).scimType).toBe("invalidSyntax");
+    expect(thrownScimError(() => parseUserResource("x", user)).scimType).toBe("invalidSyntax");
   });
   it("userName is required and non-empty (REF 'Put a user no username' → 400)", () => {
-    const err = scimError(() => parseUserResource({ displayName: "x" }, user));
+    const err = thrownScimError(() => parseUserResource({ displayName: "x" }, user));
     expect(err.status).toBe(400);
     expect(err.scimType).toBe("invalidValue");
     expect(err.message).toBe("userName is required");
-    expect(scimError(() => parseUserResource({ userName: "  " }, user)).message).toBe("userName is required");
+    expect(thrownScimError(() => parseUserResource({ userName: "  " }, user)).message).toBe("userName is required");
   });
   it("limits string lengths", () => {
-    expect(scimError(() => parseUserResource({ userName: "a".repeat(257) }, user)).scimType).toBe("invalidValue");
-    expect(scimError(() => parseUserResource({ userName: "a", title: "t".repeat(2049) }, user)).scimType).toBe("invalidValue");
+    expect(thrownScimError(() => parseUserResource({ userName: "a".repeat(257) }, user)).scimType).toBe("invalidValue");
+    expect(thrownScimError(() => parseUserResource({ userName: "a", title: "t".repeat(2049) }, user)).scimType).toBe("invalidValue");
   });
   it("rejects an object where a string is expected, naming the attribute", () => {
-    const err = scimError(() => parseUserResource({ userName: "a", displayName: { x: 1 } }, user));
+    const err = thrownScimError(() => parseUserResource({ userName: "a", displayName: { x: 1 } }, user));
     expect(err.scimType).toBe("invalidValue");
     expect(err.message).toContain("displayName");
-    expect(scimError(() => parseUserResource({ userName: ["a"] }, user)).message).toContain("userName");
+    expect(thrownScimError(() => parseUserResource({ userName: ["a"] }, user)).message).toContain("userName");
   });
   it("keeps the first primary: true and sets the others to false (RFC 7643 §2.4)", () => {
     const doc = parseUserResource(
@@ -221,7 +211,7 @@ describe("request validation", () => {
     expect(parseUserResource({ userName: "a", emails: { value: "a@x" } }, user)["emails"]).toEqual([{ value: "a@x" }]);
   });
   it("validateUserDoc re-checks a PATCH result", () => {
-    expect(scimError(() => validateUserDoc({ displayName: "x" }, user)).message).toBe("userName is required");
+    expect(thrownScimError(() => validateUserDoc({ displayName: "x" }, user)).message).toBe("userName is required");
     expect(validateUserDoc({ userName: "a", active: "false" }, user)).toEqual({ userName: "a", active: false });
   });
 });
