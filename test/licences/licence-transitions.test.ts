@@ -9,6 +9,7 @@ import { listLicences } from "../../src/storage/licences.js";
 import { dbFor } from "../../src/storage/database.js";
 import { admin } from "../support/admin-client.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { expectExactCounters } from "../support/tenant-counters.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -16,17 +17,7 @@ const EXT = "urn:ietf:params:scim:schemas:extension:klaxoon:2.0:Group";
 const HOUR = 3_600_000;
 
 async function check(tenantId: string): Promise<Record<string, number>> {
-  const res = await admin("GET", `/admin/tenants/${tenantId}`);
-  const stats = ((await res.json()) as { stats: Record<string, number> }).stats;
-  const truth = await env.DB.prepare(
-    `SELECT (SELECT count(*) FROM groups WHERE tenant_id = ?1) AS groups,
-            (SELECT count(*) FROM memberships WHERE tenant_id = ?1) AS memberships,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'active') AS proLicenses,
-            (SELECT count(*) FROM licences WHERE tenant_id = ?1 AND status = 'downgraded') AS downgradedLicenses`,
-  )
-    .bind(tenantId)
-    .first<Record<string, number>>();
-  expect(stats).toMatchObject(truth!);
+  const stats = await expectExactCounters(tenantId);
   // The invariant: active licence ⇔ active user with a licensing membership.
   const { results } = await env.DB.prepare(
     `SELECT u.id, (l.status = 'active') AS licensed,

@@ -2,30 +2,13 @@
  * Microsoft Entra's exact group requests (idp-notes §1.8, §1.9): both PATCH
  * dialects, capitalised ops, `"$ref": null`, excludedAttributes=members.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin } from "../support/admin-client.js";
-import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { memberIdsOf, newScimTenant } from "../support/scim-tenant.js";
+import { expectExactCounters } from "../support/tenant-counters.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ADSCIM = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-async function stats(tenantId: string): Promise<Record<string, number>> {
-  const res = await admin("GET", `/admin/tenants/${tenantId}`);
-  const s = ((await res.json()) as { stats: Record<string, number> }).stats;
-  const truth = await env.DB.prepare(
-    `SELECT (SELECT count(*) FROM groups WHERE tenant_id = ?1) AS groups, (SELECT count(*) FROM memberships WHERE tenant_id = ?1) AS memberships`,
-  )
-    .bind(tenantId)
-    .first<Record<string, number>>();
-  expect(s).toMatchObject(truth!);
-  return s;
-}
-
-async function members(t: ScimTenant, id: string): Promise<string[]> {
-  return ((await t.request("GET", `/Groups/${id}`)).body.members as Array<{ value: string }>).map((m) => m.value).sort();
-}
 
 describe("Entra group provisioning", () => {
   it("match, create, add, default-dialect remove (only those), flag-dialect remove, rename, delete", async () => {
@@ -53,8 +36,8 @@ describe("Entra group provisioning", () => {
       Operations: [{ op: "Add", path: "members", value: ids.map((value) => ({ $ref: null, value })) }],
     });
     expect(add.status).toBe(204);
-    expect(await members(t, g)).toEqual([...ids].sort());
-    expect((await stats(t.id)).memberships).toBe(4);
+    expect(await memberIdsOf(t, g)).toEqual([...ids].sort());
+    expect((await expectExactCounters(t.id)).memberships).toBe(4);
 
     // Default dialect: Remove + value array removes ONLY u1 (the classic "empties the group" bug).
     const removeDefault = await t.request("PATCH", `/Groups/${g}`, {
@@ -62,8 +45,8 @@ describe("Entra group provisioning", () => {
       Operations: [{ op: "Remove", path: "members", value: [{ $ref: null, value: u1 }] }],
     });
     expect(removeDefault.status).toBe(204);
-    expect(await members(t, g)).toEqual([u2, u3, u4].sort());
-    expect((await stats(t.id)).memberships).toBe(3);
+    expect(await memberIdsOf(t, g)).toEqual([u2, u3, u4].sort());
+    expect((await expectExactCounters(t.id)).memberships).toBe(3);
 
     // Flag dialect (aadOptscim062020).
     const removeFlag = await t.request("PATCH", `/Groups/${g}?aadOptscim062020`, {
@@ -71,8 +54,8 @@ describe("Entra group provisioning", () => {
       Operations: [{ op: "remove", path: `members[value eq "${u2}"]` }],
     });
     expect(removeFlag.status).toBe(204);
-    expect(await members(t, g)).toEqual([u3, u4].sort());
-    expect((await stats(t.id)).memberships).toBe(2);
+    expect(await memberIdsOf(t, g)).toEqual([u3, u4].sort());
+    expect((await expectExactCounters(t.id)).memberships).toBe(2);
 
     const lookup = await t.request("GET", `/Groups/${g}?excludedAttributes=members`);
     expect(lookup.status).toBe(200);
@@ -84,12 +67,12 @@ describe("Entra group provisioning", () => {
     const found = await t.request("GET", `/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "Sales EMEA"')}`);
     expect(found.body.Resources.map((r: { id: string }) => r.id)).toEqual([g]);
     expect(found.body.Resources[0]).not.toHaveProperty("members");
-    expect(await members(t, g)).toEqual([u3, u4].sort());
+    expect(await memberIdsOf(t, g)).toEqual([u3, u4].sort());
 
     // Entra re-sends an add of an existing member in a later cycle: no error, no duplicate.
     const readd = await t.request("PATCH", `/Groups/${g}`, { schemas: [PATCH_OP], Operations: [{ op: "Add", path: "members", value: [{ $ref: null, value: u3 }] }] });
     expect(readd.status).toBe(204);
-    expect((await stats(t.id)).memberships).toBe(2);
+    expect((await expectExactCounters(t.id)).memberships).toBe(2);
 
     // An unknown member is a 400 invalidValue (a reference failure for Entra), nothing applied.
     const unknown = await t.request("PATCH", `/Groups/${g}`, {
@@ -99,16 +82,16 @@ describe("Entra group provisioning", () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.scimType).toBe("invalidValue");
     expect(unknown.body.detail).toContain("f648f8d5ea4e4cd38e9c");
-    expect(await members(t, g)).toEqual([u3, u4].sort());
+    expect(await memberIdsOf(t, g)).toEqual([u3, u4].sort());
 
     // "Patch remove all users" (Microsoft's reference Postman collection).
     const removeAll = await t.request("PATCH", `/Groups/${g}`, { schemas: [PATCH_OP], Operations: [{ op: "Remove", path: "members" }] });
     expect(removeAll.status).toBe(204);
-    expect(await members(t, g)).toEqual([]);
-    expect((await stats(t.id)).memberships).toBe(0);
+    expect(await memberIdsOf(t, g)).toEqual([]);
+    expect((await expectExactCounters(t.id)).memberships).toBe(0);
 
     expect((await t.request("DELETE", `/Groups/${g}`)).status).toBe(204);
-    expect(await stats(t.id)).toMatchObject({ groups: 0, memberships: 0 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ groups: 0, memberships: 0 });
   });
 
   it("a nested group sent as a member is rejected as unknown, nothing applied", async () => {
@@ -122,6 +105,6 @@ describe("Entra group provisioning", () => {
     });
     expect(r.status).toBe(400);
     expect(r.body.detail).toContain(inner);
-    expect(await members(t, outer)).toEqual([]);
+    expect(await memberIdsOf(t, outer)).toEqual([]);
   });
 });

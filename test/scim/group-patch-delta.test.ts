@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { memberIdsOf, newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
 import { expectExactCounters } from "../support/tenant-counters.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -45,12 +45,6 @@ function patch(t: ScimTenant, id: string, Operations: unknown[]) {
   return t.request("PATCH", `/Groups/${id}`, { schemas: [PATCH_OP], Operations });
 }
 
-async function memberIds(t: ScimTenant, id: string): Promise<string[]> {
-  const r = await t.request("GET", `/Groups/${id}`);
-  expect(r.status).toBe(200);
-  return (r.body.members as Array<{ value: string }>).map((m) => m.value).sort();
-}
-
 const sorted = (ids: string[]) => [...ids].sort();
 
 describe("member PATCH shapes", () => {
@@ -59,11 +53,11 @@ describe("member PATCH shapes", () => {
     const [a, b, c] = await users(t, 3);
     const g = await group(t, "G");
     expect((await patch(t, g, [{ op: "add", path: "members", value: [{ value: a }, { value: b }] }])).status).toBe(204);
-    expect(await memberIds(t, g)).toEqual(sorted([a!, b!]));
+    expect(await memberIdsOf(t, g)).toEqual(sorted([a!, b!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(2);
     const again = await patch(t, g, [{ op: "add", path: "members", value: [{ value: a }, { value: c }, { value: c }] }]);
     expect(again.status).toBe(204);
-    expect(await memberIds(t, g)).toEqual(sorted([a!, b!, c!]));
+    expect(await memberIdsOf(t, g)).toEqual(sorted([a!, b!, c!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(3);
     // Adding only existing members changes nothing.
     expect((await patch(t, g, [{ op: "add", path: "members", value: [{ value: a }] }])).status).toBe(204);
@@ -75,16 +69,16 @@ describe("member PATCH shapes", () => {
     const [a, b, c, d] = await users(t, 4);
     const g = await group(t, "G", [a!, b!, c!, d!]);
     expect((await patch(t, g, [{ op: "remove", path: "members", value: [{ value: a }] }])).status).toBe(204);
-    expect(await memberIds(t, g)).toEqual(sorted([b!, c!, d!]));
+    expect(await memberIdsOf(t, g)).toEqual(sorted([b!, c!, d!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(3);
     // Removing a non-member is harmless.
     expect((await patch(t, g, [{ op: "remove", path: "members", value: [{ value: a }] }])).status).toBe(204);
     expect((await expectExactCounters(t.id)).memberships).toBe(3);
     expect((await patch(t, g, [{ op: "remove", path: `members[value eq "${b}"]` }])).status).toBe(204);
-    expect(await memberIds(t, g)).toEqual(sorted([c!, d!]));
+    expect(await memberIdsOf(t, g)).toEqual(sorted([c!, d!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(2);
     expect((await patch(t, g, [{ op: "remove", path: "members" }])).status).toBe(204);
-    expect(await memberIds(t, g)).toEqual([]);
+    expect(await memberIdsOf(t, g)).toEqual([]);
     expect((await expectExactCounters(t.id)).memberships).toBe(0);
     // Other groups are untouched by these removes.
   });
@@ -95,8 +89,8 @@ describe("member PATCH shapes", () => {
     const g1 = await group(t, "G1", [a!, b!]);
     const g2 = await group(t, "G2", [a!, b!]);
     await patch(t, g1, [{ op: "remove", path: "members" }]);
-    expect(await memberIds(t, g1)).toEqual([]);
-    expect(await memberIds(t, g2)).toEqual(sorted([a!, b!]));
+    expect(await memberIdsOf(t, g1)).toEqual([]);
+    expect(await memberIdsOf(t, g2)).toEqual(sorted([a!, b!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(2);
   });
 
@@ -105,22 +99,22 @@ describe("member PATCH shapes", () => {
     const [a, b, c, d] = await users(t, 4);
     const g = await group(t, "G", [a!, b!]);
     expect((await patch(t, g, [{ op: "replace", path: "members", value: [{ value: b }, { value: c }] }])).status).toBe(204);
-    expect(await memberIds(t, g)).toEqual(sorted([b!, c!]));
+    expect(await memberIdsOf(t, g)).toEqual(sorted([b!, c!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(2);
     expect((await patch(t, g, [{ op: "replace", path: "members", value: [] }])).status).toBe(204);
-    expect(await memberIds(t, g)).toEqual([]);
+    expect(await memberIdsOf(t, g)).toEqual([]);
     expect((await expectExactCounters(t.id)).memberships).toBe(0);
     const put = await t.request("PUT", `/Groups/${g}`, { schemas: [GROUP], displayName: "G", members: [{ value: a }, { value: d }] });
     expect(put.status).toBe(200);
-    expect(await memberIds(t, g)).toEqual(sorted([a!, d!]));
+    expect(await memberIdsOf(t, g)).toEqual(sorted([a!, d!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(2);
     const put2 = await t.request("PUT", `/Groups/${g}`, { schemas: [GROUP], displayName: "G", members: [{ value: d }, { value: c }, { value: b }] });
     expect(put2.status).toBe(200);
-    expect(await memberIds(t, g)).toEqual(sorted([b!, c!, d!]));
+    expect(await memberIdsOf(t, g)).toEqual(sorted([b!, c!, d!]));
     expect((await expectExactCounters(t.id)).memberships).toBe(3);
     // PUT without members: none remain (RFC 7644 §3.5.1).
     await t.request("PUT", `/Groups/${g}`, { schemas: [GROUP], displayName: "G" });
-    expect(await memberIds(t, g)).toEqual([]);
+    expect(await memberIdsOf(t, g)).toEqual([]);
     expect((await expectExactCounters(t.id)).memberships).toBe(0);
   });
 
@@ -135,7 +129,7 @@ describe("member PATCH shapes", () => {
       { op: "replace", path: "displayName", value: "G2" },
     ]);
     expect(r.status).toBe(204);
-    expect(await memberIds(t, g)).toEqual([b]);
+    expect(await memberIdsOf(t, g)).toEqual([b]);
     expect((await t.request("GET", `/Groups/${g}`)).body.displayName).toBe("G2");
     expect((await expectExactCounters(t.id)).memberships).toBe(1);
   });
@@ -162,18 +156,18 @@ describe("member PATCH shapes", () => {
     const after = await t.request("GET", `/Groups/${g}`);
     expect(after.body.displayName).toBe("G");
     expect(after.body.meta.version).toBe(etag);
-    expect(await memberIds(t, g)).toEqual([a]);
+    expect(await memberIdsOf(t, g)).toEqual([a]);
     expect(await expectExactCounters(t.id)).toEqual(before);
 
     // Same through replace, PUT and POST.
     expect((await patch(t, g, [{ op: "replace", path: "members", value: [{ value: c }, { value: foreign }] }])).status).toBe(400);
-    expect(await memberIds(t, g)).toEqual([a]);
+    expect(await memberIdsOf(t, g)).toEqual([a]);
     const put = await t.request("PUT", `/Groups/${g}`, { schemas: [GROUP], displayName: "Put", members: [{ value: b }, { value: "ghost" }] });
     expect(put.status).toBe(400);
     expect(put.body.scimType).toBe("invalidValue");
     expect(put.body.detail).toContain("ghost");
     expect((await t.request("GET", `/Groups/${g}`)).body.displayName).toBe("G");
-    expect(await memberIds(t, g)).toEqual([a]);
+    expect(await memberIdsOf(t, g)).toEqual([a]);
     const post = await t.request("POST", "/Groups", { schemas: [GROUP], displayName: "New", members: [{ value: b }, { value: foreign }] });
     expect(post.status).toBe(400);
     expect(post.body.detail).toContain(foreign);
@@ -199,13 +193,13 @@ describe("member PATCH shapes", () => {
     const g2 = await group(t, "G2", [a!, c!]);
     expect((await expectExactCounters(t.id)).memberships).toBe(5);
     expect((await t.request("DELETE", `/Users/${a}`)).status).toBe(204);
-    expect(await memberIds(t, g1)).toEqual(sorted([b!, c!]));
-    expect(await memberIds(t, g2)).toEqual([c]);
+    expect(await memberIdsOf(t, g1)).toEqual(sorted([b!, c!]));
+    expect(await memberIdsOf(t, g2)).toEqual([c]);
     expect(await expectExactCounters(t.id)).toMatchObject({ users: 2, groups: 2, memberships: 3 });
     expect((await t.request("DELETE", `/Groups/${g1}`)).status).toBe(204);
     const left = await env.DB.prepare(`SELECT count(*) AS n FROM memberships WHERE tenant_id = ?1 AND group_id = ?2`).bind(t.id, g1).first<{ n: number }>();
     expect(left!.n).toBe(0);
-    expect(await memberIds(t, g2)).toEqual([c]);
+    expect(await memberIdsOf(t, g2)).toEqual([c]);
     expect(await expectExactCounters(t.id)).toMatchObject({ users: 2, groups: 1, memberships: 1 });
     expect((await t.request("GET", `/Users/${b}`)).body.groups ?? []).toEqual([]);
   });
@@ -217,13 +211,13 @@ describe("member PATCH shapes", () => {
     expect((await expectExactCounters(t.id)).memberships).toBe(500);
     const add = await patch(t, g, [{ op: "add", path: "members", value: ids.slice(0, 1000).map((value) => ({ value, $ref: null })) }]);
     expect(add.status).toBe(204);
-    expect((await memberIds(t, g)).length).toBe(1500);
+    expect((await memberIdsOf(t, g)).length).toBe(1500);
     expect((await expectExactCounters(t.id)).memberships).toBe(1500);
     expect(add.rowsWritten).toBeGreaterThanOrEqual(1000);
     expect(add.rowsRead).toBeLessThan(20_000);
     const remove = await patch(t, g, [{ op: "remove", path: "members", value: ids.slice(200, 1200).map((value) => ({ value })) }]);
     expect(remove.status).toBe(204);
-    const left = await memberIds(t, g);
+    const left = await memberIdsOf(t, g);
     expect(left).toEqual(sorted([...ids.slice(0, 200), ...ids.slice(1200)]));
     expect((await expectExactCounters(t.id)).memberships).toBe(500);
     expect(remove.rowsRead).toBeLessThan(20_000);

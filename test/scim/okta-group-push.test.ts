@@ -1,27 +1,10 @@
 /** Okta group push (idp-notes §2.4): create, rename with the read-only id in the value, deltas, full push, delete. */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin } from "../support/admin-client.js";
-import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { memberIdsOf, newScimTenant } from "../support/scim-tenant.js";
+import { expectExactCounters } from "../support/tenant-counters.js";
 
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-async function stats(tenantId: string): Promise<Record<string, number>> {
-  const res = await admin("GET", `/admin/tenants/${tenantId}`);
-  const s = ((await res.json()) as { stats: Record<string, number> }).stats;
-  const truth = await env.DB.prepare(
-    `SELECT (SELECT count(*) FROM groups WHERE tenant_id = ?1) AS groups, (SELECT count(*) FROM memberships WHERE tenant_id = ?1) AS memberships`,
-  )
-    .bind(tenantId)
-    .first<Record<string, number>>();
-  expect(s).toMatchObject(truth!);
-  return s;
-}
-
-async function members(t: ScimTenant, id: string): Promise<string[]> {
-  return ((await t.request("GET", `/Groups/${id}`)).body.members as Array<{ value: string }>).map((m) => m.value).sort();
-}
 
 describe("Okta group push", () => {
   it("create empty, rename (value carries id), delta remove+add, full replace push, delete", async () => {
@@ -54,7 +37,7 @@ describe("Okta group push", () => {
       Operations: [{ op: "add", path: "members", value: [{ value: a, display: "a@okta.local" }, { value: b, display: "b@okta.local" }] }],
     });
     expect([200, 204]).toContain(add.status);
-    expect(await members(t, g)).toEqual([a, b].sort());
+    expect(await memberIdsOf(t, g)).toEqual([a, b].sort());
 
     // The membership delta: remove by filter + add in one request.
     const delta = await t.request("PATCH", `/Groups/${g}`, {
@@ -65,8 +48,8 @@ describe("Okta group push", () => {
       ],
     });
     expect([200, 204]).toContain(delta.status);
-    expect(await members(t, g)).toEqual([b, c].sort());
-    expect((await stats(t.id)).memberships).toBe(2);
+    expect(await memberIdsOf(t, g)).toEqual([b, c].sort());
+    expect((await expectExactCounters(t.id)).memberships).toBe(2);
 
     // Rename together with the delta.
     const both = await t.request("PATCH", `/Groups/${g}`, {
@@ -79,21 +62,21 @@ describe("Okta group push", () => {
     });
     expect([200, 204]).toContain(both.status);
     expect((await t.request("GET", `/Groups/${g}`)).body.displayName).toBe("Pushed");
-    expect(await members(t, g)).toEqual([c, d].sort());
+    expect(await memberIdsOf(t, g)).toEqual([c, d].sort());
 
     // Full membership push.
     const push = await t.request("PATCH", `/Groups/${g}`, { Operations: [{ op: "replace", path: "members", value: [{ value: a }, { value: d }] }] });
     expect([200, 204]).toContain(push.status);
-    expect(await members(t, g)).toEqual([a, d].sort());
-    expect((await stats(t.id)).memberships).toBe(2);
+    expect(await memberIdsOf(t, g)).toEqual([a, d].sort());
+    expect((await expectExactCounters(t.id)).memberships).toBe(2);
 
     // AIW apps send PUT instead.
     const put = await t.request("PUT", `/Groups/${g}`, { schemas: [GROUP], id: g, displayName: "Pushed", members: [{ value: b }, { value: c }, { value: d }] });
     expect(put.status).toBe(200);
-    expect(await members(t, g)).toEqual([b, c, d].sort());
-    expect((await stats(t.id)).memberships).toBe(3);
+    expect(await memberIdsOf(t, g)).toEqual([b, c, d].sort());
+    expect((await expectExactCounters(t.id)).memberships).toBe(3);
 
     expect((await t.request("DELETE", `/Groups/${g}`)).status).toBe(204);
-    expect(await stats(t.id)).toMatchObject({ groups: 0, memberships: 0 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ groups: 0, memberships: 0 });
   });
 });

@@ -5,8 +5,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, type TenantBody } from "../support/admin-client.js";
 import { newScimTenant, type ScimReply, type ScimTenant } from "../support/scim-tenant.js";
+import { expectExactCounters } from "../support/tenant-counters.js";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -14,13 +14,6 @@ const KLAXON = "urn:ietf:params:scim:schemas:extension:klaxon:2.0:User";
 const ERROR = "urn:ietf:params:scim:api:messages:2.0:Error";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-async function stats(tenantId: string): Promise<Record<string, number>> {
-  const res = await admin("GET", `/admin/tenants/${tenantId}`);
-  expect(res.status).toBe(200);
-  const body = await res.json<TenantBody>();
-  return body.stats ?? {};
-}
 
 async function create(t: ScimTenant, body: Record<string, unknown>): Promise<ScimReply> {
   const res = await t.request("POST", "/Users", { schemas: [USER], ...body });
@@ -87,7 +80,7 @@ describe("POST /Users", () => {
     const t = await newScimTenant();
     expectScimError(await t.request("POST", "/Users", { schemas: [USER], displayName: "No Name" }), 400, "invalidValue");
     expectScimError(await t.request("POST", "/Users", "{not json"), 400, "invalidSyntax");
-    expect((await stats(t.id)).users).toBe(0);
+    expect((await expectExactCounters(t.id)).users).toBe(0);
   });
 });
 
@@ -220,7 +213,7 @@ describe("userName uniqueness", () => {
     expectScimError(await t.request("POST", "/Users", { userName: "MIA@Contoso.COM" }), 409, "uniqueness");
     await create(t, { userName: "Ärger@contoso.com" });
     expectScimError(await t.request("POST", "/Users", { userName: "ärger@CONTOSO.com" }), 409, "uniqueness");
-    expect((await stats(t.id)).users).toBe(2);
+    expect((await expectExactCounters(t.id)).users).toBe(2);
   });
 
   it("lets exactly one of five racing creates of one userName win; counters stay exact", async () => {
@@ -233,7 +226,7 @@ describe("userName uniqueness", () => {
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409]);
     for (const r of replies.filter((x) => x.status === 409)) expect(r.body.scimType).toBe("uniqueness");
-    const s = await stats(t.id);
+    const s = await expectExactCounters(t.id);
     expect(s.users).toBe(1);
     expect(s.activeUsers).toBe(1);
     const { results } = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE tenant_id = ?1").bind(t.id).all<{ n: number }>();
@@ -251,7 +244,7 @@ describe("userName uniqueness", () => {
 describe("tenant policies", () => {
   it("allowedDomains: a userName or email from another domain → 400 invalidValue naming it, nothing stored", async () => {
     const t = await newScimTenant({ allowedDomains: ["contoso.com"] });
-    const before = await stats(t.id);
+    const before = await expectExactCounters(t.id);
     const badName = await t.request("POST", "/Users", { userName: "pat@fabrikam.com" });
     expectScimError(badName, 400, "invalidValue");
     expect(badName.body.detail).toContain("fabrikam.com");
@@ -261,7 +254,7 @@ describe("tenant policies", () => {
     });
     expectScimError(badEmail, 400, "invalidValue");
     expect(badEmail.body.detail).toContain("evil.example");
-    expect(await stats(t.id)).toEqual(before);
+    expect(await expectExactCounters(t.id)).toEqual(before);
     const list = await t.request("GET", "/Users");
     expect(list.body.totalResults).toBe(0);
     // Allowed (case-insensitively) → created.
@@ -279,7 +272,7 @@ describe("tenant policies", () => {
     expect((await t.request("GET", `/Users/${ok.body.id}`)).body).toEqual(ok.body);
     // PUT too.
     expectScimError(await t.request("PUT", `/Users/${ok.body.id}`, { userName: "pat@fabrikam.com" }), 400, "invalidValue");
-    expect(await stats(t.id)).toEqual({ ...before, users: 1, activeUsers: 1 });
+    expect(await expectExactCounters(t.id)).toEqual({ ...before, users: 1, activeUsers: 1 });
   });
 
   it("locations: an unknown location is stored as Default, a listed one with the list's spelling", async () => {
@@ -302,19 +295,19 @@ describe("tenant policies", () => {
 describe("active and the counters", () => {
   it("keeps users/activeUsers exact through create, deactivate, reactivate, PUT and delete", async () => {
     const t = await newScimTenant();
-    expect(await stats(t.id)).toMatchObject({ users: 0, activeUsers: 0 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 0, activeUsers: 0 });
     const a = await create(t, { userName: "sam@contoso.com", active: true });
     const b = await create(t, { userName: "tia@contoso.com", active: false });
     await create(t, { userName: "uma@contoso.com" }); // absent active counts as active
-    expect(await stats(t.id)).toMatchObject({ users: 3, activeUsers: 2 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 3, activeUsers: 2 });
 
     const off = await t.request("PATCH", `/Users/${a.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "active", value: "False" }] });
     expect(off.status).toBe(200);
     expect(off.body.active).toBe(false);
-    expect(await stats(t.id)).toMatchObject({ users: 3, activeUsers: 1 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 3, activeUsers: 1 });
     // Deactivated twice: no double count.
     await t.request("PATCH", `/Users/${a.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "active", value: false }] });
-    expect(await stats(t.id)).toMatchObject({ users: 3, activeUsers: 1 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 3, activeUsers: 1 });
 
     // Still there, with active false, by GET and by filter.
     const got = await t.request("GET", `/Users/${a.body.id}`);
@@ -328,16 +321,16 @@ describe("active and the counters", () => {
 
     const on = await t.request("PUT", `/Users/${b.body.id}`, { userName: "tia@contoso.com", active: "True" });
     expect(on.body.active).toBe(true);
-    expect(await stats(t.id)).toMatchObject({ users: 3, activeUsers: 2 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 3, activeUsers: 2 });
     await t.request("PATCH", `/Users/${a.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: "active", value: "True" }] });
-    expect(await stats(t.id)).toMatchObject({ users: 3, activeUsers: 3 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 3, activeUsers: 3 });
 
     await t.request("PATCH", `/Users/${a.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", value: { active: false } }] });
-    expect(await stats(t.id)).toMatchObject({ users: 3, activeUsers: 2 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 3, activeUsers: 2 });
     expect((await t.request("DELETE", `/Users/${a.body.id}`)).status).toBe(204); // an inactive user
-    expect(await stats(t.id)).toMatchObject({ users: 2, activeUsers: 2 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 2, activeUsers: 2 });
     expect((await t.request("DELETE", `/Users/${b.body.id}`)).status).toBe(204); // an active user
-    expect(await stats(t.id)).toMatchObject({ users: 1, activeUsers: 1 });
+    expect(await expectExactCounters(t.id)).toMatchObject({ users: 1, activeUsers: 1 });
     expect((await t.request("GET", "/Users")).body.totalResults).toBe(1);
   });
 });

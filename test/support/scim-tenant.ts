@@ -3,6 +3,7 @@
  * body and the D1 metering headers (x-d1-rows-read / x-d1-rows-written).
  */
 import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import { createTenant, issueToken } from "./admin-client.js";
 
 export interface ScimReply {
@@ -49,4 +50,11 @@ export async function newScimTenant(options: Record<string, unknown> = {}): Prom
       };
     },
   };
+}
+
+/** A group's member ids, sorted, as GET /Groups/{id} returns them. */
+export async function memberIdsOf(t: ScimTenant, groupId: string): Promise<string[]> {
+  const r = await t.request("GET", `/Groups/${groupId}`);
+  expect(r.status).toBe(200);
+  return (r.body.members as Array<{ value: string }>).map((m) => m.value).sort();
 }
