@@ -2,7 +2,7 @@ import { ScimError } from "../errors.js";
 import { commonAttributes, extensionForKey, resolvePath } from "../schema/index.js";
 import type { AttributeDefinition, ResolvedPath, ResourceDefinition, SchemaDefinition } from "../schema/index.js";
 import { coerceAttribute, isAbsent, isPlainObject } from "./coerce.js";
-import type { ResourceDoc, ScimObject, ScimValue } from "./types.js";
+import type { ResourceDoc, ResourceMeta, ScimObject, ScimValue } from "./types.js";
 
 /** Custom coercion for one attribute (the group licence keeps its value as sent). */
 export type AttributeCoercer = (value: unknown, path: string) => ScimValue | undefined;
@@ -110,14 +110,13 @@ export function parseDocument(
 /**
  * The SCIM representation of a doc: `schemas` lists the core schema and each
  * extension the doc holds (RFC 7643 §3), then `id`, the doc's attributes, and
- * whatever `extra` the caller adds (groups/members), then `meta`.
+ * whatever `extra` the caller adds (groups/members), then `meta` (§3.1).
  */
 export function renderDocument(
   doc: ResourceDoc,
   def: ResourceDefinition,
-  id: string,
+  { id, created, lastModified, location, version }: ResourceMeta,
   extra: Record<string, unknown>,
-  meta: Record<string, unknown>,
 ): Record<string, unknown> {
   const schemas = [def.core.id];
   for (const extension of def.extensions) {
@@ -130,7 +129,7 @@ export function renderDocument(
     out[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) out[key] = value;
-  out["meta"] = meta;
+  out["meta"] = { resourceType: def.name, created, lastModified, location, version };
   return out;
 }
 

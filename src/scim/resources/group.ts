@@ -140,11 +140,5 @@ export function renderGroup(
   def: ResourceDefinition,
 ): Record<string, unknown> {
   const extra: Record<string, unknown> = members ? { members: members.map((m) => ({ ...m })) } : {};
-  return renderDocument(doc, def, meta.id, extra, {
-    resourceType: def.name,
-    created: meta.created,
-    lastModified: meta.lastModified,
-    location: meta.location,
-    version: meta.version,
-  });
+  return renderDocument(doc, def, meta, extra);
 }

@@ -84,11 +84,5 @@ export function renderUser(
   def: ResourceDefinition,
 ): Record<string, unknown> {
   const extra: Record<string, unknown> = groups.length > 0 ? { groups: groups.map((g) => ({ ...g })) } : {};
-  return renderDocument(doc, def, meta.id, extra, {
-    resourceType: def.name,
-    created: meta.created,
-    lastModified: meta.lastModified,
-    location: meta.location,
-    version: meta.version,
-  });
+  return renderDocument(doc, def, meta, extra);
 }
