@@ -81,6 +81,26 @@ const filterPath = (base, resource, filter, extra = "") => `${base}/${resource}?
  *   make: (ctx: ReturnType<typeof sizeContext>) => { next: () => import("./load.mjs").Target | undefined, remaining?: () => number, onResponse?: (status: number, body: string) => void } | { skip: string } }} Scenario
  */
 
+/**
+ * A point read of one seeded user per request, walking a random order of
+ * all users so that no answer comes from a warm cache alone.
+ * @param {string} key @param {string} label
+ * @param {(c: ReturnType<typeof sizeContext>, n: number) => string} pathOf
+ * @returns {Scenario}
+ */
+function pointRead(key, label, pathOf) {
+  return {
+    key,
+    label,
+    budget: "point",
+    ok: ok(200),
+    make: (c) => {
+      const i = cycle(c.readOrder);
+      return { next: () => ({ method: "GET", path: pathOf(c, i()) }) };
+    },
+  };
+}
+
 /** @type {Scenario[]} */
 export const SCENARIOS = [
   {
@@ -90,65 +110,16 @@ export const SCENARIOS = [
     ok: ok(200),
     make: (c) => ({ next: () => ({ method: "GET", path: filterPath(c.scimPath, "Users", `userName eq "${randomUUID()}"`) }) }),
   },
-  {
-    key: "get-user",
-    label: "GET /Users/{id}",
-    budget: "point",
-    ok: ok(200),
-    make: (c) => {
-      const i = cycle(c.readOrder);
-      return { next: () => ({ method: "GET", path: `${c.scimPath}/Users/${c.L.userId(i())}` }) };
-    },
-  },
-  {
-    key: "filter-username",
-    label: "GET /Users?filter=userName eq",
-    budget: "point",
-    ok: ok(200),
-    make: (c) => {
-      const i = cycle(c.readOrder);
-      // Entra sends the UPN as it is in the directory; the case differs from what we stored half the time.
-      return {
-        next: () => {
-          const n = i();
-          const name = n % 2 ? c.L.userName(n).toLowerCase() : c.L.userName(n);
-          return { method: "GET", path: filterPath(c.scimPath, "Users", `userName eq "${name}"`) };
-        },
-      };
-    },
-  },
-  {
-    key: "filter-externalid",
-    label: "GET /Users?filter=externalId eq",
-    budget: "point",
-    ok: ok(200),
-    make: (c) => {
-      const i = cycle(c.readOrder);
-      return { next: () => ({ method: "GET", path: filterPath(c.scimPath, "Users", `externalId eq "${c.L.externalId(i())}"`) }) };
-    },
-  },
-  {
-    key: "filter-email",
-    label: 'GET /Users?filter=emails[type eq "work"].value eq',
-    budget: "point",
-    ok: ok(200),
-    make: (c) => {
-      const i = cycle(c.readOrder);
-      return {
-        next: () => ({ method: "GET", path: filterPath(c.scimPath, "Users", `emails[type eq "work"].value eq "${c.L.workEmail(i())}"`) }),
-      };
-    },
-  },
-  {
-    key: "filter-id",
-    label: "GET /Users?filter=id eq",
-    budget: "point",
-    ok: ok(200),
-    make: (c) => {
-      const i = cycle(c.readOrder);
-      return { next: () => ({ method: "GET", path: filterPath(c.scimPath, "Users", `id eq "${c.L.userId(i())}"`) }) };
-    },
-  },
+  pointRead("get-user", "GET /Users/{id}", (c, n) => `${c.scimPath}/Users/${c.L.userId(n)}`),
+  // Entra sends the UPN as it is in the directory; the case differs from what we stored half the time.
+  pointRead("filter-username", "GET /Users?filter=userName eq", (c, n) =>
+    filterPath(c.scimPath, "Users", `userName eq "${n % 2 ? c.L.userName(n).toLowerCase() : c.L.userName(n)}"`),
+  ),
+  pointRead("filter-externalid", "GET /Users?filter=externalId eq", (c, n) => filterPath(c.scimPath, "Users", `externalId eq "${c.L.externalId(n)}"`)),
+  pointRead("filter-email", 'GET /Users?filter=emails[type eq "work"].value eq', (c, n) =>
+    filterPath(c.scimPath, "Users", `emails[type eq "work"].value eq "${c.L.workEmail(n)}"`),
+  ),
+  pointRead("filter-id", "GET /Users?filter=id eq", (c, n) => filterPath(c.scimPath, "Users", `id eq "${c.L.userId(n)}"`)),
   {
     key: "group-excluded",
     label: "GET /Groups/{id}?excludedAttributes=members",

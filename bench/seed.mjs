@@ -153,6 +153,22 @@ function uuidSql(L, tsExpr, ns, nExpr) {
 }
 
 /**
+ * Users 0 … N-1 of the layout, active, as `POST /Users` with userBody(i)
+ * stores them: one INSERT … SELECT over a recursive CTE.
+ * @param {TenantLayout} L
+ */
+function usersSeedSql(L) {
+  return `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, work_email_key, display_name, active, doc, created_at, last_modified, etag)
+WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${L.users - 1})
+SELECT ${q(L.tenantId)}, ${uuidSql(L, `${L.base} + i`, 0, "i")},
+  'Bench.User' || i || '@Example.com', 'bench.user' || i || '@example.com',
+  ${externalIdSql(L)}, 'bench.user' || i || '@example.com',
+  'Given' || i || ' Family' || i, 1, ${userDocSql(L)},
+  ${L.base} + i, ${L.base} + i, lower(hex(randomblob(8)))
+FROM seq;`;
+}
+
+/**
  * The SQL that seeds one tenant (already created through the admin API,
  * so its tenants and tenant_stats rows exist): N users, the licensing
  * group with its members and their active licences, `teams` empty
@@ -166,14 +182,7 @@ export function tenantSeedSql(L) {
   const G = L.groupMembers;
   const lines = [];
   lines.push(`-- bench seed: tenant ${L.tenantId}, ${N} users, group of ${G} members`);
-  lines.push(`INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, work_email_key, display_name, active, doc, created_at, last_modified, etag)
-WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${N - 1})
-SELECT ${T}, ${uuidSql(L, `${L.base} + i`, 0, "i")},
-  'Bench.User' || i || '@Example.com', 'bench.user' || i || '@example.com',
-  ${externalIdSql(L)}, 'bench.user' || i || '@example.com',
-  'Given' || i || ' Family' || i, 1, ${userDocSql(L)},
-  ${L.base} + i, ${L.base} + i, lower(hex(randomblob(8)))
-FROM seq;`);
+  lines.push(usersSeedSql(L));
   // Groups: the licensing group ("True", as Entra's Switch() sends it) and empty teams without the extension.
   const groupEtag = randomBytes(8).toString("hex");
   // The licence step's nonce is a per-request UUID (src/storage/licences.ts).
@@ -215,14 +224,7 @@ export function sweepSeedSql(L, { now = Date.now(), graceHours = 23 } = {}) {
   const nonce = randomUUID();
   const lines = [];
   lines.push(`-- bench sweep seed: tenant ${L.tenantId}, ${N} expired licences`);
-  lines.push(`INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, work_email_key, display_name, active, doc, created_at, last_modified, etag)
-WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${N - 1})
-SELECT ${T}, ${uuidSql(L, `${L.base} + i`, 0, "i")},
-  'Bench.User' || i || '@Example.com', 'bench.user' || i || '@example.com',
-  ${externalIdSql(L)}, 'bench.user' || i || '@example.com',
-  'Given' || i || ' Family' || i, 1, ${userDocSql(L)},
-  ${L.base} + i, ${L.base} + i, lower(hex(randomblob(8)))
-FROM seq;`);
+  lines.push(usersSeedSql(L));
   lines.push(`INSERT INTO licences (tenant_id, user_id, status, since, downgraded_at, expires_at, transition)
 SELECT tenant_id, id, 'downgraded', ${L.base - HOUR}, ${downgradedAt}, ${expiresAt}, ${q(`${nonce}:downgraded`)}
 FROM users WHERE tenant_id = ${T};`);
