@@ -126,6 +126,13 @@ describe("a page of k users reads about k rows plus a constant", () => {
     });
   }
 
+  it("a startIndex past the end reads no user row", async () => {
+    const a = await big.request("GET", `/Users?startIndex=${BIG + 1}&count=10`);
+    expect(a.body).toMatchObject({ totalResults: BIG, itemsPerPage: 0, Resources: [] });
+    // Only the counter: an OFFSET past the end would walk the whole tenant.
+    expect(a.rowsRead).toBeLessThanOrEqual(1);
+  });
+
   it("count=0 reads only the counter", async () => {
     const a = await big.request("GET", "/Users?count=0");
     expect(a.body).toMatchObject({ totalResults: BIG, itemsPerPage: 0, Resources: [] });
