@@ -13,7 +13,7 @@
  * active licence at 1, which the member-change budget (≤ 5 written) needs.
  */
 import { sql } from "drizzle-orm";
-import { foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, foreignKey, index, integer, primaryKey, sqliteTable, sqliteView, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
@@ -23,6 +23,13 @@ export const tenants = sqliteTable("tenants", {
   proGraceHours: integer("pro_grace_hours").notNull().default(23),
   /** JSON array of known locations; empty = keep any value as sent. */
   locations: text("locations").notNull().default("[]"),
+  /**
+   * Whether a group created without the licence extension attribute is a
+   * licensing group ("pro", the seed rule) or not ("free": for identity
+   * providers that never send the extension, e.g. Okta group push). Read
+   * inside the SCIM write SQL as `tenants.licence_when_absent`; keep the name.
+   */
+  licenceWhenAbsent: text("licence_when_absent", { enum: ["pro", "free"] }).notNull().default("pro"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
   /** Set while a tenant's data is being purged in chunks; the tenant is gone for every reader. */
@@ -163,3 +170,39 @@ export const licences = sqliteTable(
     index("licences_expiry_idx").on(t.expiresAt).where(sql`${t.expiresAt} IS NOT NULL`),
   ],
 );
+
+/**
+ * The licences a user holds right now, for the vendor's own app reading D1
+ * (docs/licences.md, "Reading licences"). A downgraded licence whose
+ * expires_at has passed is hidden at read time, whether or not the sweep has
+ * deleted it yet, so the 24-hour promise holds even if cron runs are missed.
+ * downgraded_at / expires_at are NULL for active licences, as in the admin
+ * API (an active licence may keep a stale sweep hint in expires_at).
+ *
+ * "Now" is SQLite's clock in epoch milliseconds, the unit of every timestamp
+ * here: unixepoch('subsec') (SQLite ≥ 3.42, D1 and workerd have it;
+ * test/licences/licence-expiry-at-read.test.ts checks it against Date.now()).
+ * `expires_at <= now` is expired, as in the sweep.
+ */
+export const currentLicences = sqliteView("current_licences", {
+  tenantId: text("tenant_id").notNull(),
+  userId: text("user_id").notNull(),
+  status: text("status", { enum: ["active", "downgraded"] }).notNull(),
+  since: integer("since").notNull(),
+  downgradedAt: integer("downgraded_at"),
+  expiresAt: integer("expires_at"),
+}).as(
+  sql`SELECT tenant_id, user_id, status, since,
+    CASE WHEN status = 'downgraded' THEN downgraded_at END AS downgraded_at,
+    CASE WHEN status = 'downgraded' THEN expires_at END AS expires_at
+  FROM licences
+  WHERE status = 'active' OR expires_at IS NULL OR expires_at > CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+);
+
+/**
+ * Never holds a row: its CHECK rejects every insert. An etag-guarded rewrite
+ * inserts here when its UPDATE matched nothing, which fails the statement and
+ * rolls back the whole D1 batch, so a lost race changes nothing
+ * (src/storage/write-guard.ts).
+ */
+export const lostRaces = sqliteTable("lost_races", { resource: text("resource").notNull() }, () => [check("lost_race", sql`0`)]);
