@@ -106,6 +106,7 @@ describe("POST /admin/tenants", () => {
       allowedDomains: [],
       proGraceHours: 23,
       locations: [],
+      licenceWhenAbsent: "pro",
       createdAt: expect.stringMatching(ISO),
     });
   });

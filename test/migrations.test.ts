@@ -59,6 +59,33 @@ describe("migrations", () => {
     await expect(env.DB.prepare("SELECT rowid FROM licences LIMIT 1").all()).rejects.toThrow(/rowid/);
   });
 
+  it("add tenants.licence_when_absent, NOT NULL DEFAULT 'pro' (the SCIM SQL reads it by this name)", async () => {
+    const { results } = await env.DB.prepare(`SELECT name, type, "notnull" AS required, dflt_value AS dflt FROM pragma_table_info('tenants')`).all<{
+      name: string;
+      type: string;
+      required: number;
+      dflt: string | null;
+    }>();
+    expect(results.find((c) => c.name === "licence_when_absent")).toEqual({ name: "licence_when_absent", type: "TEXT", required: 1, dflt: "'pro'" });
+  });
+
+  it("create the current_licences view for the vendor's app (docs/licences.md)", async () => {
+    const views = (await schemaObjects()).filter((o) => o.type === "view");
+    expect(views.map((v) => [v.name, v.tbl_name])).toContainEqual(["current_licences", "current_licences"]);
+    const { results } = await env.DB.prepare(`SELECT name FROM pragma_table_info('current_licences') ORDER BY cid`).all<{ name: string }>();
+    expect(results.map((r) => r.name)).toEqual(["tenant_id", "user_id", "status", "since", "downgraded_at", "expires_at"]);
+  });
+
+  it("after the initial one, are additive: no table rebuild, drop or foreign-key pragma (docs/storage.md, Migrations)", () => {
+    // D1 ignores PRAGMA foreign_keys=OFF, so a drizzle-kit rebuild (__new_ table, copy, DROP) of a
+    // parent table would delete child rows; and a rebuilt memberships/licences would lose WITHOUT ROWID.
+    for (const migration of env.TEST_MIGRATIONS.slice(1)) {
+      for (const query of migration.queries) {
+        expect(query, migration.name).not.toMatch(/DROP\s+TABLE|__new_|PRAGMA\s+foreign_keys|ALTER\s+TABLE\s+\S+\s+RENAME/i);
+      }
+    }
+  });
+
   it("leave users and groups as rowid tables and use no cascading deletes", async () => {
     const objects = await schemaObjects();
     for (const table of ["users", "groups"]) {

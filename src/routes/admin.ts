@@ -18,6 +18,7 @@ import {
   patchTenant,
   TENANT_ID_PATTERN,
   TenantIdTakenError,
+  type LicenceWhenAbsent,
   type Tenant,
   type TenantStats,
 } from "../storage/tenants.js";
@@ -38,11 +39,14 @@ const location = z.string({ error: "must be a string" }).trim().min(1, { error: 
 const name = z.string({ error: "must be a string" }).trim().min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" });
 // contract.md, "Licence rules": proGraceHours ≤ 23 keeps every downgraded licence under 24 h.
 const proGraceHours = z.int({ error: "must be an integer from 0 to 23" }).min(0, { error: "must be an integer from 0 to 23" }).max(23, { error: "must be an integer from 0 to 23" });
+// What a group created without the licence extension attribute is (docs/licences.md).
+const licenceWhenAbsent = z.enum(["pro", "free"], { error: 'must be "pro" or "free"' });
 const tenantFields = {
   name,
   allowedDomains: z.array(domain, { error: "must be an array of domains" }).max(100, { error: "must list at most 100 domains" }),
   proGraceHours,
   locations: z.array(location, { error: "must be an array of strings" }).max(1000, { error: "must list at most 1000 locations" }),
+  licenceWhenAbsent,
 };
 
 const createTenantBody = z.strictObject({
@@ -51,6 +55,7 @@ const createTenantBody = z.strictObject({
   allowedDomains: tenantFields.allowedDomains.optional(),
   proGraceHours: tenantFields.proGraceHours.optional(),
   locations: tenantFields.locations.optional(),
+  licenceWhenAbsent: tenantFields.licenceWhenAbsent.optional(),
 });
 
 const patchTenantBody = z
@@ -59,8 +64,9 @@ const patchTenantBody = z
     allowedDomains: tenantFields.allowedDomains.optional(),
     proGraceHours: tenantFields.proGraceHours.optional(),
     locations: tenantFields.locations.optional(),
+    licenceWhenAbsent: tenantFields.licenceWhenAbsent.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { error: "must set at least one of name, allowedDomains, proGraceHours, locations" });
+  .refine((b) => Object.keys(b).length > 0, { error: "must set at least one of name, allowedDomains, proGraceHours, locations, licenceWhenAbsent" });
 
 const issueTokenBody = z.strictObject({
   label: z.string({ error: "must be a string" }).trim().max(200, { error: "must be at most 200 characters" }).nullable().optional(),
@@ -172,6 +178,7 @@ interface TenantView {
   allowedDomains: string[];
   proGraceHours: number;
   locations: string[];
+  licenceWhenAbsent: LicenceWhenAbsent;
   createdAt: string;
   stats?: TenantStats;
 }
@@ -185,6 +192,7 @@ function tenantView(c: Context<AppEnv>, tenant: Tenant, stats?: TenantStats): Te
     allowedDomains: tenant.allowedDomains,
     proGraceHours: tenant.proGraceHours,
     locations: tenant.locations,
+    licenceWhenAbsent: tenant.licenceWhenAbsent,
     createdAt: iso(tenant.createdAt),
   };
   if (stats) view.stats = stats;

@@ -95,7 +95,9 @@ export function grantStatements(
        FROM (${candidateIds(candidates, "?1", "?4")}) c CROSS JOIN users u ON u.tenant_id = ?1 AND u.id = c.user_id
        WHERE u.active = 1 AND ${qualifies}
        ON CONFLICT (tenant_id, user_id) DO UPDATE
-         SET status = 'active', downgraded_at = NULL, transition = ?3 || ':revived'
+         SET status = 'active', downgraded_at = NULL, transition = ?3 || ':revived',
+           -- A licence that expired but was not swept yet is a new licence, not a revived one.
+           since = CASE WHEN licences.expires_at <= ?2 THEN ?2 ELSE licences.since END
          WHERE licences.status = 'downgraded'`,
     )
     .bind(step.tenantId, step.now, step.nonce, candidateParam(candidates), rule.kind === "licensingGroup" ? rule.groupId : null);
@@ -180,14 +182,26 @@ export interface LicenceView {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** The admin listing (contract.md): a bounded page in user-id order. */
+/**
+ * The admin listing (contract.md): a bounded page in user-id order.
+ *
+ * A downgraded licence whose expiresAt is at or before `now` is expired and
+ * not listed, whether or not the sweep has deleted it yet: a licence is never
+ * reported as held after its expiry (docs/licences.md). Same predicate as the
+ * sweep (expires_at <= now is expired) and the current_licences view. An
+ * active licence is listed whatever its (stale) sweep hint says.
+ */
 export async function listLicences(
   db: Database,
   tenantId: string,
-  options: { status?: "active" | "downgraded"; limit?: number; after?: string } = {},
+  options: { status?: "active" | "downgraded"; limit?: number; after?: string; now?: number } = {},
 ): Promise<{ licenses: LicenceView[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(options.limit ?? 1000, 1), 1000);
-  const conditions = [eq(licences.tenantId, tenantId)];
+  const now = options.now ?? Date.now();
+  const conditions = [
+    eq(licences.tenantId, tenantId),
+    sql`(${licences.status} = 'active' OR ${licences.expiresAt} IS NULL OR ${licences.expiresAt} > ${now})`,
+  ];
   if (options.status) conditions.push(eq(licences.status, options.status));
   if (options.after) conditions.push(sql`${licences.userId} > ${options.after}`);
   const rows = await db
@@ -278,4 +292,34 @@ export async function sweepPage(d1: D1Database, at: number, pageSize: number): P
   }
   const rowsRead = (meta.rows_read ?? 0) + batch.reduce((n, r) => n + (r.meta.rows_read ?? 0), 0);
   return { scanned: due.length, expiredByTenant, rowsRead, statements: 4 };
+}
+
+/** Most index entries sweepBacklog reads: it runs once per unfinished sweep, so its cost stays bounded however far behind. */
+export const SWEEP_BACKLOG_CAP = 100_000;
+
+export interface SweepBacklog {
+  /** Licences still due (expires_at <= at) in the expiry index; a lower bound when `capped`. */
+  due: number;
+  /** True when the count stopped at the cap: there are at least `due`. */
+  capped: boolean;
+  rowsRead: number;
+}
+
+/**
+ * How many licences the sweep still has to visit at `at`: the due range of
+ * the partial expiry index — expired downgraded licences, and re-upgraded
+ * ones whose stale hint is due to be cleared. Counted inside the index only
+ * (a covering scan, no table lookup) and through a LIMIT subquery, so it
+ * reads at most `cap` rows whatever the backlog.
+ */
+export async function sweepBacklog(d1: D1Database, at: number, cap: number = SWEEP_BACKLOG_CAP): Promise<SweepBacklog> {
+  const { results, meta } = await d1
+    .prepare(
+      `SELECT count(*) AS due FROM (
+         SELECT 1 FROM licences INDEXED BY licences_expiry_idx WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)`,
+    )
+    .bind(at, cap)
+    .all<{ due: number }>();
+  const due = results[0]?.due ?? 0;
+  return { due, capped: due >= cap, rowsRead: meta.rows_read ?? 0 };
 }

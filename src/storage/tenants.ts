@@ -19,12 +19,20 @@ export const DEFAULT_PRO_GRACE_HOURS = 23;
 /** Rows per purge statement: bounded so no statement blocks D1's single writer for long (platform-notes §1.3). */
 export const PURGE_CHUNK_ROWS = 5_000;
 
+/**
+ * What a group created without the licence extension attribute is: a
+ * licensing group ("pro", the default seed rule) or a free one ("free").
+ */
+export type LicenceWhenAbsent = "pro" | "free";
+export const DEFAULT_LICENCE_WHEN_ABSENT: LicenceWhenAbsent = "pro";
+
 export interface Tenant {
   id: string;
   name: string;
   allowedDomains: string[];
   proGraceHours: number;
   locations: string[];
+  licenceWhenAbsent: LicenceWhenAbsent;
   createdAt: number;
   updatedAt: number;
 }
@@ -42,6 +50,7 @@ export interface TenantPolicyRecord {
   allowedDomains: string[];
   locations: string[];
   proGraceHours: number;
+  licenceWhenAbsent: LicenceWhenAbsent;
 }
 
 export interface NewTenant {
@@ -50,6 +59,7 @@ export interface NewTenant {
   allowedDomains?: string[] | undefined;
   proGraceHours?: number | undefined;
   locations?: string[] | undefined;
+  licenceWhenAbsent?: LicenceWhenAbsent | undefined;
 }
 
 export type TenantChanges = Partial<Omit<NewTenant, "id">>;
@@ -79,6 +89,11 @@ function normaliseLocations(locations: readonly string[]): string[] {
   return [...new Set(locations.map((l) => l.trim()).filter((l) => l.length > 0))];
 }
 
+/** The column is NOT NULL DEFAULT 'pro' and only "pro"/"free" are written; anything else reads as the default. */
+function parseLicenceWhenAbsent(value: unknown): LicenceWhenAbsent {
+  return value === "free" ? "free" : DEFAULT_LICENCE_WHEN_ABSENT;
+}
+
 function parseStringList(json: string): string[] {
   try {
     const value: unknown = JSON.parse(json);
@@ -97,6 +112,7 @@ function toTenant(row: TenantRow): Tenant {
     allowedDomains: parseStringList(row.allowedDomains),
     proGraceHours: row.proGraceHours,
     locations: parseStringList(row.locations),
+    licenceWhenAbsent: parseLicenceWhenAbsent(row.licenceWhenAbsent),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -127,6 +143,7 @@ export async function createTenant(db: Database, input: NewTenant, now: number =
     allowedDomains: JSON.stringify(normaliseDomains(input.allowedDomains ?? [])),
     proGraceHours: input.proGraceHours ?? DEFAULT_PRO_GRACE_HOURS,
     locations: JSON.stringify(normaliseLocations(input.locations ?? [])),
+    licenceWhenAbsent: input.licenceWhenAbsent ?? DEFAULT_LICENCE_WHEN_ABSENT,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
@@ -168,8 +185,27 @@ export async function getTenant(db: Database, tenantId: string): Promise<Tenant 
   return row ? toTenant(row) : undefined;
 }
 
-/** The counters row, one primary-key read; never a count(*) scan (platform-notes §8 rule 6). */
-export async function getTenantStats(db: Database, tenantId: string): Promise<TenantStats> {
+/**
+ * The counters row, one primary-key read; never a count(*) scan of the
+ * tenant (platform-notes §8 rule 6).
+ *
+ * `downgradedLicenses` leaves out downgraded licences already expired
+ * (expires_at <= now) that the sweep has not deleted yet: a licence is never
+ * reported as held after its expiry, even when cron runs were missed
+ * (docs/licences.md). They are counted through the sweep's partial expiry
+ * index, whose due range (expires_at <= now) is exactly the sweep's backlog:
+ * the index key carries tenant_id (WITHOUT ROWID: the primary key is the row
+ * locator), so other tenants' due entries are skipped inside the index, and
+ * only this tenant's are looked up for their status. Rows read: the due
+ * entries of every tenant plus this tenant's — a few in steady state (the
+ * sweep runs every 15 minutes), and never the tenant's size. A per-tenant
+ * (tenant_id, expires_at) index would bring it down to this tenant's due
+ * entries, but every downgrade would then write one more index row: 6 for a
+ * member removed from a licensing group, over the member-change budget of 5
+ * (docs/membership-model.md, test/scim/membership-row-budget.test.ts); D1
+ * bills a row written like 1,000 rows read.
+ */
+export async function getTenantStats(db: Database, tenantId: string, now: number = Date.now()): Promise<TenantStats> {
   const [row] = await db
     .select({
       users: tenantStats.users,
@@ -177,7 +213,9 @@ export async function getTenantStats(db: Database, tenantId: string): Promise<Te
       groups: tenantStats.groups,
       memberships: tenantStats.memberships,
       proLicenses: tenantStats.proLicenses,
-      downgradedLicenses: tenantStats.downgradedLicenses,
+      downgradedLicenses: sql<number>`${tenantStats.downgradedLicenses} - (
+        SELECT count(*) FROM licences INDEXED BY licences_expiry_idx
+        WHERE expires_at IS NOT NULL AND expires_at <= ${now} AND tenant_id = ${tenantId} AND status = 'downgraded')`.mapWith(Number),
     })
     .from(tenantStats)
     .where(eq(tenantStats.tenantId, tenantId));
@@ -196,6 +234,7 @@ export async function patchTenant(
   if (changes.allowedDomains !== undefined) set.allowedDomains = JSON.stringify(normaliseDomains(changes.allowedDomains));
   if (changes.proGraceHours !== undefined) set.proGraceHours = changes.proGraceHours;
   if (changes.locations !== undefined) set.locations = JSON.stringify(normaliseLocations(changes.locations));
+  if (changes.licenceWhenAbsent !== undefined) set.licenceWhenAbsent = changes.licenceWhenAbsent;
   const [row] = await db
     .update(tenants)
     .set(set)
@@ -206,11 +245,14 @@ export async function patchTenant(
 
 /**
  * The read behind the policy the SCIM write paths apply (allowed domains,
- * known locations, grace period), as a statement so that PATCH and PUT can
- * batch it with their read of the user: one D1 round trip for both.
+ * known locations, grace period, licence of a group created without the
+ * attribute), as a statement so that PATCH and PUT can batch it with their
+ * read of the user: one D1 round trip for both.
  */
 export function tenantPolicyStatement(d1: D1Database, tenantId: string): D1PreparedStatement {
-  return d1.prepare(`SELECT allowed_domains, locations, pro_grace_hours FROM tenants WHERE id = ?1 AND deleted_at IS NULL`).bind(tenantId);
+  return d1
+    .prepare(`SELECT allowed_domains, locations, pro_grace_hours, licence_when_absent FROM tenants WHERE id = ?1 AND deleted_at IS NULL`)
+    .bind(tenantId);
 }
 
 /** The policy from tenantPolicyStatement's row; undefined for a missing or deleted tenant. */
@@ -220,6 +262,7 @@ export function tenantPolicyFrom(row: Record<string, unknown> | null | undefined
     allowedDomains: parseStringList(row.allowed_domains as string),
     locations: parseStringList(row.locations as string),
     proGraceHours: row.pro_grace_hours as number,
+    licenceWhenAbsent: parseLicenceWhenAbsent(row.licence_when_absent),
   };
 }
 

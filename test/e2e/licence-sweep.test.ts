@@ -1,7 +1,8 @@
 /**
  * Issue 5, end to end: `wrangler dev --test-scheduled`, a licence downgraded
  * through SCIM with proGraceHours 0, then `GET /__scheduled` runs the
- * scheduled handler and the due licence is gone.
+ * scheduled handler and the due licence is gone. Issue 11: with grace 0 the
+ * downgrade expires at once, so no read reports it even before the sweep.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "./support/wrangler-dev.js";
@@ -33,16 +34,20 @@ describe("the licence sweep under wrangler dev --test-scheduled", () => {
     const user = (await (await call("POST", `${base}/Users`, token, { userName: "pro@example.com" })).json()) as { id: string };
     const group = (await (await call("POST", `${base}/Groups`, token, { displayName: "Pro", members: [{ value: user.id }] })).json()) as { id: string };
 
-    const active = (await (await call("GET", "/admin/tenants/sweep-e2e/licenses", admin)).json()) as { licenses: Array<{ status: string }> };
+    const active = (await (await call("GET", "/admin/tenants/sweep-e2e/licenses", admin)).json()) as { licenses: Array<{ status: string; since: string }> };
     expect(active.licenses.map((l) => l.status)).toEqual(["active"]);
+    const firstSince = active.licenses[0]!.since;
 
     const removed = await call("PATCH", `${base}/Groups/${group.id}`, token, {
       schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
       Operations: [{ op: "Remove", path: "members", value: [{ value: user.id }] }],
     });
     expect(removed.status).toBe(204);
-    const downgraded = (await (await call("GET", "/admin/tenants/sweep-e2e/licenses", admin)).json()) as { licenses: Array<{ status: string }> };
-    expect(downgraded.licenses.map((l) => l.status)).toEqual(["downgraded"]);
+    // Expired at once (expiresAt = downgradedAt): not listed, not counted, though the sweep has not run.
+    const downgraded = (await (await call("GET", "/admin/tenants/sweep-e2e/licenses", admin)).json()) as { licenses: unknown[] };
+    expect(downgraded.licenses).toEqual([]);
+    const unswept = (await (await call("GET", "/admin/tenants/sweep-e2e", admin)).json()) as { stats: Record<string, number> };
+    expect(unswept.stats).toMatchObject({ proLicenses: 0, downgradedLicenses: 0 });
 
     const run = await fetch(`${worker.origin}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
     expect(run.status).toBe(200);
@@ -51,5 +56,16 @@ describe("the licence sweep under wrangler dev --test-scheduled", () => {
     expect(after.licenses).toEqual([]);
     const tenant = (await (await call("GET", "/admin/tenants/sweep-e2e", admin)).json()) as { stats: Record<string, number> };
     expect(tenant.stats).toMatchObject({ proLicenses: 0, downgradedLicenses: 0, memberships: 0, users: 1, groups: 1 });
+
+    // The row itself is gone: added back, the user gets a new licence (a downgraded row still
+    // stored would be revived with its first `since`).
+    const readded = await call("PATCH", `${base}/Groups/${group.id}`, token, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "Add", path: "members", value: [{ value: user.id }] }],
+    });
+    expect(readded.status).toBe(204);
+    const fresh = (await (await call("GET", "/admin/tenants/sweep-e2e/licenses", admin)).json()) as { licenses: Array<{ status: string; since: string }> };
+    expect(fresh.licenses.map((l) => l.status)).toEqual(["active"]);
+    expect(Date.parse(fresh.licenses[0]!.since)).toBeGreaterThan(Date.parse(firstSince));
   });
 });

@@ -17,6 +17,15 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
+const DAY = 24 * HOUR;
+/**
+ * The tests' calendar: midnight UTC a week from now, so every licence date
+ * they write is in the future of the wall clock. The sweep compares with
+ * scheduledTime, but the admin stats compare with now (an expired licence is
+ * never reported as held), and fixed dates would turn into past ones.
+ */
+const FUTURE = Math.ceil(Date.now() / DAY) * DAY + 7 * DAY;
+const day = (n: number, hours = 0, minutes = 0) => FUTURE + (n - 1) * DAY + hours * HOUR + minutes * MINUTE;
 
 async function check(tenantId: string): Promise<Record<string, number>> {
   const res = await admin("GET", `/admin/tenants/${tenantId}`);
@@ -63,7 +72,7 @@ describe("licence sweep", () => {
     const { t, ids, g } = await setup(23, 5);
     const [a, b, c, d, e] = ids as [string, string, string, string, string];
     for (const u of [a, b, c, d]) await remove(t, g, u);
-    const T = Date.UTC(2026, 11, 1, 10, 7, 0);
+    const T = day(1, 10, 7);
     await downgradedAt(t, a, T, 23); // expires T+23h
     await downgradedAt(t, b, T + 1, 23); // expires T+23h+1ms
     await downgradedAt(t, c, T - HOUR, 23); // expires T+22h
@@ -106,7 +115,7 @@ describe("licence sweep", () => {
   it("a re-upgraded licence downgraded again expires on its new date, not its old one", async () => {
     const { t, ids, g } = await setup(23, 1);
     const u = ids[0]!;
-    const T = Date.UTC(2026, 11, 2, 0, 0, 0);
+    const T = day(2);
     await remove(t, g, u);
     await downgradedAt(t, u, T, 23);
     await add(t, g, u); // re-upgrade inside the grace: stale hint kept
@@ -138,7 +147,7 @@ describe("licence sweep", () => {
 
   it("pages: a small page size still expires everything over several pages, and a spent budget resumes next run", async () => {
     const { t, ids, g } = await setup(1, 7);
-    const T = Date.UTC(2026, 11, 3);
+    const T = day(3);
     for (const u of ids) {
       await remove(t, g, u);
       await downgradedAt(t, u, T, 1);
@@ -157,7 +166,7 @@ describe("licence sweep", () => {
 
   it("24-hour guarantee: cron every 15 min, grace 23 — a licence downgraded at any moment is gone by the first run at/after expiresAt, < T + 23h15m ≤ 24h", async () => {
     const { t, ids, g } = await setup(23, 6);
-    const base = Date.UTC(2026, 11, 4, 9, 0, 0);
+    const base = day(4, 9);
     // Downgrade moments across a 15-minute slot: on the mark, just after, mid-slot, just before the next.
     const offsets = [0, 1, 7 * MINUTE + 30_000, 15 * MINUTE - 1, 3 * MINUTE, 14 * MINUTE];
     const downgradeAt = new Map<string, number>();
@@ -193,7 +202,7 @@ describe("licence sweep", () => {
   it("10,000 expired licences in 50 tenants: one sweep expires them all reading O(expired) rows; counters exact", async () => {
     const tenants: ScimTenant[] = [];
     for (let i = 0; i < 50; i++) tenants.push(await newScimTenant({ proGraceHours: 23 }));
-    const T = Date.UTC(2026, 11, 5);
+    const T = day(5);
     const PER = 200;
     const KEEP = 20; // per tenant: not yet due
     const ACTIVE_STALE = 10; // per tenant: re-upgraded with a stale hint

@@ -29,6 +29,7 @@ export interface TenantBody {
   allowedDomains: string[];
   proGraceHours: number;
   locations: string[];
+  licenceWhenAbsent: "pro" | "free";
   createdAt: string;
   stats?: Record<string, number>;
 }
