@@ -12,6 +12,10 @@ const CANONICAL: Record<string, string> = {
   resourcetypes: "ResourceTypes",
   serviceproviderconfig: "ServiceProviderConfig",
   serviceproviderconfigs: "ServiceProviderConfig",
+  // Microsoft's older Postman collection for SCIM (the one customers' QA
+  // teams download) reads /serviceConfiguration; it means RFC 7644 §4's
+  // /ServiceProviderConfig, so it gets exactly that answer.
+  serviceconfiguration: "ServiceProviderConfig",
   ".search": ".search",
 };
 

@@ -10,6 +10,10 @@
  *    `displayName`, `members[value eq]` — what Entra and Okta send): the
  *    candidates come from an index, then the whole filter is evaluated in
  *    TypeScript on them, so the semantics are exactly the filter engine's.
+ *    A paged seek (`groups[value eq]`: a group's members, possibly 100,000)
+ *    is not read whole: alone, it is one count and one page of the
+ *    memberships primary key; with other conditions or a sort, a keyset
+ *    scan of that range only.
  * 3. Anything else scans the tenant's rows in keyset pages of SCAN_PAGE,
  *    evaluating the filter in TypeScript and keeping only the page asked for
  *    (or only sort keys), so memory stays bounded.
@@ -42,10 +46,23 @@ export interface ListTable<Row> {
   sortColumns: Record<string, string>;
   /** A custom seek (e.g. groups by member) as SQL returning table rows; ?1 = tenant, ?2 = value. */
   seekSql?: Partial<Record<Seek["kind"], string>>;
+  /**
+   * A seek over a range too large to read whole (the members of a group),
+   * answered a page at a time: `SELECT key FROM from WHERE where` (?1 =
+   * tenant, ?2 = value) lists the ids of the matching rows in index order.
+   */
+  pagedSeek?: Partial<Record<Seek["kind"], PagedSeek>>;
   fromRow(row: Record<string, unknown>): Row;
   /** The SCIM view the filter is evaluated on (doc + id, externalId, meta). */
   filterable(row: Row): Record<string, unknown>;
   id(row: Row): string;
+}
+
+export interface PagedSeek {
+  from: string;
+  where: string;
+  /** The column of `from` holding the row's id, ordered by the index that serves `where`. */
+  key: string;
 }
 
 export interface ListResult<Row> {
@@ -113,11 +130,20 @@ export async function listRows<Row>(
   }
   // Plan 2: seek, then filter in TypeScript.
   const seek = q.seek;
+  const paged = seek ? t.pagedSeek?.[seek.kind] : undefined;
+  if (seek && paged) {
+    // The filter is the seek alone (a single conjunct), in key order: count and page in SQL.
+    if (q.filter?.kind !== "and" && (!q.sort || sortColumn === "id")) {
+      return pagedSeekRows(rd, t, tenantId, q, seek, paged, withColumns);
+    }
+    const source = (after: string) =>
+      rd.d1.prepare(pagedSelect(t, paged, "", `AND ${paged.key} > ?3`, "ASC", `LIMIT ${SCAN_PAGE}`)).bind(tenantId, seek.value, after);
+    return scan(rd, t, tenantId, q, source, membershipFacts(seek));
+  }
   const seekSql = seek ? seekStatement(rd, t, tenantId, seek, select) : undefined;
   if (seekSql) {
     const { results } = await seekSql.all<Record<string, unknown>>();
-    // Rows found through a member seek are known to contain that member; the doc itself holds no members.
-    const facts = seek?.kind === "memberValue" ? { members: [{ value: seek.value }] } : {};
+    const facts = seek ? membershipFacts(seek) : {};
     const matched = results
       .map((r) => t.fromRow(r))
       .filter((row) => !q.filter || matchesFilter(q.filter, { ...t.filterable(row), ...facts }));
@@ -125,6 +151,57 @@ export async function listRows<Row>(
   }
   // Plan 3: keyset scan.
   return scan(rd, t, tenantId, q);
+}
+
+/**
+ * Rows found through a membership seek are known to hold that membership;
+ * the doc itself holds no members or groups, so the filter sees it here.
+ */
+function membershipFacts(seek: Seek): Record<string, unknown> {
+  if (seek.kind === "memberValue") return { members: [{ value: seek.value }] };
+  if (seek.kind === "groupValue") return { groups: [{ value: seek.value }] };
+  return {};
+}
+
+/**
+ * The rows of a window of a paged seek's range. The window is cut from the
+ * index alone (a subquery), so an OFFSET skips index entries, not table
+ * rows; then one primary-key read per row of the window.
+ */
+function pagedSelect<Row>(t: ListTable<Row>, paged: PagedSeek, columns: string, where: string, dir: "ASC" | "DESC", window: string): string {
+  return `SELECT t.*${columns}
+          FROM (SELECT ${paged.key} AS k FROM ${paged.from} WHERE ${paged.where} ${where} ORDER BY ${paged.key} ${dir} ${window}) p
+          CROSS JOIN ${t.table} t ON t.tenant_id = ?1 AND t.id = p.k
+          ORDER BY p.k ${dir}`;
+}
+
+/**
+ * A paged seek on its own: totalResults is a count of the range (its index
+ * entries, not the table's rows) and the page is read in key order with
+ * LIMIT/OFFSET, in one batch. Rows read: the range's size for the count,
+ * startIndex - 1 + count index entries and count table rows for the page.
+ */
+async function pagedSeekRows<Row>(
+  rd: RequestDatabase,
+  t: ListTable<Row>,
+  tenantId: string,
+  q: ListPlanInput,
+  seek: Seek,
+  paged: PagedSeek,
+  withColumns: string | undefined,
+): Promise<ListResult<Row>> {
+  const count = rd.d1.prepare(`SELECT count(*) AS n FROM ${paged.from} WHERE ${paged.where}`).bind(tenantId, seek.value);
+  if (q.count === 0) {
+    const row = await count.first<{ n: number }>();
+    return { total: row?.n ?? 0, rows: [] };
+  }
+  const dir = q.sort?.descending ? "DESC" : "ASC";
+  const page = rd.d1
+    .prepare(pagedSelect(t, paged, withColumns ? `, ${withColumns}` : "", "", dir, "LIMIT ?3 OFFSET ?4"))
+    .bind(tenantId, seek.value, q.count, q.startIndex - 1);
+  const [counted, rows] = await rd.d1.batch<Record<string, unknown>>([count, page]);
+  const total = Number(counted?.results[0]?.["n"] ?? 0);
+  return { total, rows: (rows?.results ?? []).map((r) => t.fromRow(r)) };
 }
 
 function sortName(path: ResolvedPath): string {
@@ -160,20 +237,30 @@ function window<Row>(t: ListTable<Row>, matched: Row[], q: ListPlanInput): ListR
   return { total: matched.length, rows: q.count === 0 ? [] : ordered.slice(q.startIndex - 1, q.startIndex - 1 + q.count) };
 }
 
-async function scan<Row>(rd: RequestDatabase, t: ListTable<Row>, tenantId: string, q: ListPlanInput): Promise<ListResult<Row>> {
+/**
+ * Keyset pages of SCAN_PAGE rows in id order: by default every row of the
+ * tenant; `source` narrows it (a paged seek's range), and `facts` are what
+ * the filter may assume of every row of that source.
+ */
+async function scan<Row>(
+  rd: RequestDatabase,
+  t: ListTable<Row>,
+  tenantId: string,
+  q: ListPlanInput,
+  source: (after: string) => D1PreparedStatement = (after) =>
+    rd.d1.prepare(`SELECT * FROM ${t.table} WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ${SCAN_PAGE}`).bind(tenantId, after),
+  facts: Record<string, unknown> = {},
+): Promise<ListResult<Row>> {
   let after = "";
   let total = 0;
   const page: Row[] = [];
   const keys: Array<{ id: string; key: string | number | undefined }> = [];
   const first = q.startIndex - 1;
   for (;;) {
-    const { results } = await rd.d1
-      .prepare(`SELECT * FROM ${t.table} WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ${SCAN_PAGE}`)
-      .bind(tenantId, after)
-      .all<Record<string, unknown>>();
+    const { results } = await source(after).all<Record<string, unknown>>();
     for (const raw of results) {
       const row = t.fromRow(raw);
-      const view = t.filterable(row);
+      const view = { ...t.filterable(row), ...facts };
       if (q.filter && !matchesFilter(q.filter, view)) continue;
       if (q.sort) keys.push({ id: t.id(row), key: sortValue(view, q.sort.path) });
       else if (total >= first && page.length < q.count) page.push(row);

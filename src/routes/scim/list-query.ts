@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { bindFilter, findSeek, parseFilter, type BoundFilter, type Seek } from "../../scim/filter/index.js";
+import { bindFilter, checkMembershipFilter, findSeek, parseFilter, type BoundFilter, type Seek } from "../../scim/filter/index.js";
 import { ScimError } from "../../scim/errors.js";
 import { MAX_RESULTS, parsePagination, parseSortOrder } from "../../scim/list-response.js";
 import { parseAttributeList, type AttributeQuery } from "../../scim/projection.js";
@@ -40,6 +40,7 @@ export function parseListQuery(raw: RawListParameters, def: ResourceDefinition):
   if (raw.filter !== undefined && raw.filter !== null && raw.filter !== "") {
     if (typeof raw.filter !== "string") throw ScimError.invalidFilter("filter must be a string.");
     query.filter = bindFilter(parseFilter(raw.filter), def);
+    checkMembershipFilter(query.filter);
     query.seek = findSeek(query.filter);
   }
   if (typeof raw.sortBy === "string" && raw.sortBy.trim() !== "") {

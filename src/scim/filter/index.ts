@@ -11,4 +11,4 @@ export {
   type BoundPath,
 } from "./bind.js";
 export { matchesFilter, foldCase } from "./evaluate.js";
-export { findSeek, type Seek } from "./seek.js";
+export { findSeek, checkMembershipFilter, type Seek } from "./seek.js";

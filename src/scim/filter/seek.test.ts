@@ -3,7 +3,8 @@ import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
 import { resourceDefinitions } from "../schema/resources.js";
 import { bindFilter } from "./bind.js";
 import { parseFilter } from "./parse.js";
-import { findSeek } from "./seek.js";
+import { checkMembershipFilter, findSeek } from "./seek.js";
+import { thrownScimError } from "../../../test/support/thrown-scim-error.js";
 
 const { user, group } = resourceDefinitions(DEFAULT_VENDOR_CONFIG);
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -50,7 +51,15 @@ describe("findSeek: the indexed equality every match satisfies", () => {
     expect(seekGroup('members eq "u1"')).toEqual({ kind: "memberValue", value: "u1" });
   });
 
-  it("prefers id > userName > externalId > workEmail > displayName > memberValue", () => {
+  it("seeks a user's groups by value, bracketed or dotted, only as value eq", () => {
+    expect(seekUser('groups[value eq "g1"]')).toEqual({ kind: "groupValue", value: "g1" });
+    expect(seekUser('groups.value eq "g1"')).toEqual({ kind: "groupValue", value: "g1" });
+    expect(seekUser('groups eq "g1"')).toEqual({ kind: "groupValue", value: "g1" });
+    expect(seekUser('groups[value eq "g1" and display eq "G"]')).toBeUndefined();
+    expect(seekUser('groups.display eq "G"')).toBeUndefined();
+  });
+
+  it("prefers a membership seek, then id > userName > externalId > workEmail > displayName", () => {
     expect(seekUser('displayName eq "d" and externalId eq "e" and userName eq "u" and id eq "i"')).toEqual({ kind: "id", value: "i" });
     expect(seekUser('displayName eq "d" and externalId eq "e" and userName eq "u"')).toEqual({ kind: "userName", value: "u" });
     expect(seekUser('displayName eq "d" and emails[type eq "work"].value eq "w" and externalId eq "e"')).toEqual({
@@ -58,7 +67,9 @@ describe("findSeek: the indexed equality every match satisfies", () => {
       value: "e",
     });
     expect(seekUser('displayName eq "d" and emails[type eq "work"].value eq "w"')).toEqual({ kind: "workEmail", value: "w" });
-    expect(seekGroup('members[value eq "u1"] and displayName eq "d"')).toEqual({ kind: "displayName", value: "d" });
+    // The membership condition can only be answered through its own seek (storage adds it to what the filter sees).
+    expect(seekGroup('members[value eq "u1"] and displayName eq "d"')).toEqual({ kind: "memberValue", value: "u1" });
+    expect(seekUser('userName eq "u" and groups.value eq "g1"')).toEqual({ kind: "groupValue", value: "g1" });
   });
 
   it("walks nested top-level and conjuncts, including parenthesised ones", () => {
@@ -78,5 +89,35 @@ describe("findSeek: the indexed equality every match satisfies", () => {
     expect(seekUser(`${ENTERPRISE}:employeeNumber eq "1"`)).toBeUndefined();
     expect(seekUser(`${ENTERPRISE}:manager.value eq "1"`)).toBeUndefined();
     expect(seekUser('name.givenName eq "a"')).toBeUndefined();
+  });
+});
+
+describe("checkMembershipFilter: memberships only as one value eq conjunct", () => {
+  const checkUser = (filter: string) => () => checkMembershipFilter(bindFilter(parseFilter(filter), user));
+  const checkGroup = (filter: string) => () => checkMembershipFilter(bindFilter(parseFilter(filter), group));
+
+  it("accepts the indexed forms, alone or and-ed with other conditions", () => {
+    for (const f of ['groups.value eq "g"', 'groups[value eq "g"]', 'groups eq "g"', 'active eq true and groups.value eq "g"', 'userName sw "a"']) {
+      expect(checkUser(f)).not.toThrow();
+    }
+    for (const f of ['members[value eq "u"]', 'members.value eq "u" and displayName eq "d"']) expect(checkGroup(f)).not.toThrow();
+  });
+
+  it("refuses every other use of groups / members with invalidFilter naming the supported form", () => {
+    for (const f of [
+      'groups.display eq "G"',
+      'groups.value co "g"',
+      'groups.value ne "g"',
+      "groups pr",
+      'groups[value eq "g" and type eq "direct"]',
+      'groups.value eq "g" or active eq true',
+      'not (groups.value eq "g")',
+      'groups.value eq "g" and groups.value eq "h"',
+    ]) {
+      const err = thrownScimError(checkUser(f));
+      expect(err.scimType, f).toBe("invalidFilter");
+      expect(err.message).toContain('groups.value eq "<groupId>"');
+    }
+    expect(thrownScimError(checkGroup('members.display eq "x"')).message).toContain('members[value eq "<userId>"]');
   });
 });

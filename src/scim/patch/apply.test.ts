@@ -4,7 +4,7 @@ import { resourceDefinitions } from "../schema/index.js";
 import type { ResourceDefinition } from "../schema/index.js";
 import { applyPatch } from "./apply.js";
 import { parsePatchRequest } from "./parse.js";
-import { thrownScimType } from "../../../test/support/thrown-scim-error.js";
+import { thrownScimError, thrownScimType } from "../../../test/support/thrown-scim-error.js";
 
 const { user, group } = resourceDefinitions(DEFAULT_VENDOR_CONFIG);
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -614,5 +614,39 @@ describe("applyPatch: errors (RFC 7644 §3.5.2, §3.12)", () => {
 
   it("remove without path → noTarget even when built by hand", () => {
     expect(thrownScimType(() => applyPatch(baseUser(), [{ op: "remove" }], user))).toBe("noTarget");
+  });
+
+  it("a number or boolean for a string attribute → invalidValue naming it, in every dialect", () => {
+    const cases: Array<[unknown[], string, ResourceDefinition?]> = [
+      [[{ op: "replace", path: "displayName", value: 42 }], "displayName"],
+      [[{ op: "add", path: "title", value: true }], "title"],
+      [[{ op: "replace", value: { userName: 7 } }], "userName"],
+      [[{ op: "replace", path: "emails[type eq \"work\"].value", value: 5 }], "emails"],
+      [[{ op: "add", path: "emails", value: [{ value: 5, type: "work" }] }], "emails.value"],
+      [[{ op: "replace", path: `${ENTERPRISE}:employeeNumber`, value: 1234 }], "employeeNumber"],
+      [[{ op: "replace", value: { [`${ENTERPRISE}:department`]: 1 } }], "department"],
+      [[{ op: "replace", path: "displayName", value: 9 }], "displayName", group],
+    ];
+    for (const [ops, named, resource] of cases) {
+      const err = thrownScimError(() => patch(resource === group ? { displayName: "G" } : baseUser(), ops, resource));
+      expect(err.scimType).toBe("invalidValue");
+      expect(err.message).toContain(named);
+    }
+  });
+
+  it("a path or path-less key under an undeclared extension → invalidPath naming the URN", () => {
+    const ACME = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
+    for (const ops of [
+      [{ op: "replace", path: `${ACME}:costCenter`, value: "x" }],
+      [{ op: "add", path: ACME, value: { costCenter: "x" } }],
+      [{ op: "remove", path: `${ACME}:costCenter` }],
+      [{ op: "replace", value: { [ACME]: { costCenter: "x" } } }],
+      [{ op: "replace", value: { [`${ACME}:costCenter`]: "x" } }],
+    ]) {
+      const err = thrownScimError(() => patch(baseUser(), ops));
+      expect(err.scimType).toBe("invalidPath");
+      expect(err.message).toContain(`"${ACME}"`);
+      expect(err.message).toContain(KLAXON);
+    }
   });
 });

@@ -9,7 +9,14 @@ import { ScimError } from "../errors.js";
 import type { PatchPath } from "../filter/ast.js";
 import { bindPatchPath, formatPath, type BoundFilter } from "../filter/bind.js";
 import { matchesFilter } from "../filter/evaluate.js";
-import { extensionForKey, findAttribute, resolvePath, topLevelAttributes } from "../schema/resources.js";
+import {
+  declaredExtensions,
+  extensionForKey,
+  findAttribute,
+  resolvePath,
+  topLevelAttributes,
+  undeclaredSchemaOf,
+} from "../schema/resources.js";
 import type { AttributeDefinition, ResourceDefinition, SchemaDefinition } from "../schema/types.js";
 import {
   coerceComplexValue,
@@ -188,7 +195,22 @@ function resolveLenient(resource: ResourceDefinition, written: string): ReturnTy
 
 type Resolved = { kind: "attribute"; target: Target } | { kind: "extension"; schema: SchemaDefinition };
 
+/**
+ * A path or path-less key naming a schema the resource does not declare
+ * (`urn:…:acme:2.0:User:costCenter`) names no attribute: invalidPath, as
+ * RFC 7644 §3.5.2 prescribes for an unknown path, with the URN and the
+ * declared extensions in the detail so an admin sees what to change.
+ */
+function refuseUndeclared(resource: ResourceDefinition, written: string, label: string): void {
+  const urn = undeclaredSchemaOf(resource, written);
+  if (urn === undefined) return;
+  throw ScimError.invalidPath(
+    `"${label}" names the schema "${urn}", which the ${resource.name} resource type does not declare; declared extensions: ${declaredExtensions(resource)}`,
+  );
+}
+
 function resolveOperationPath(path: PatchPath, label: string, resource: ResourceDefinition): Resolved {
+  refuseUndeclared(resource, formatPath(path.path), label);
   if (path.filter) {
     const owner = path.path.urn === undefined ? soleExtensionFor(resource, path.path.attribute) : undefined;
     const bound = bindPatchPath(owner ? { ...path, path: { ...path.path, urn: owner.id } } : path, resource);
@@ -513,6 +535,7 @@ function applyPathless(doc: Doc, kind: PatchOpKind, value: unknown, resource: Re
       applyExtensionObject(doc, extension, kind, v, resource);
       continue;
     }
+    refuseUndeclared(resource, key, key);
     const resolved = resolveLenient(resource, key);
     if (!resolved) throw ScimError.invalidPath(`Unknown attribute "${key}"`);
     if (!resolved.attribute) {

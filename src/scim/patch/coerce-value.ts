@@ -2,10 +2,13 @@
  * Turns the JSON values of a PATCH operation into the canonical stored form
  * of an attribute (RFC 7643 §2.3 data types), accepting the loose shapes
  * IdPs send: "True"/"False" for booleans (Entra default dialect, idp-notes
- * §1.6), numbers as strings, and case-insensitive sub-attribute names.
+ * §1.6), numeric strings for numbers, case-insensitive sub-attribute names
+ * and the enterprise manager as a bare id. Any other wrong JSON type is
+ * invalidValue (RFC 7644 §3.12), as in POST and PUT.
  */
 import { ScimError } from "../errors.js";
 import { findAttribute } from "../schema/resources.js";
+import { isEnterpriseManager } from "../schema/user.js";
 import type { AttributeDefinition } from "../schema/types.js";
 import { isJsonObject } from "./parse.js";
 
@@ -54,10 +57,9 @@ export function coerceSimpleValue(value: unknown, def: AttributeDefinition, labe
     case "complex":
       throw bad();
     default:
-      // string, reference, binary. A number is read as its text (an
-      // employeeNumber sent as 1234); objects, arrays and booleans are errors.
+      // string, reference, binary: a string and nothing else. A number or a
+      // boolean is refused, not stringified (RFC 7643 §2.3.1; see coerceAttribute).
       if (typeof value === "string") return value;
-      if (typeof value === "number" && Number.isFinite(value)) return String(value);
       throw bad();
   }
 }
@@ -74,12 +76,13 @@ export function coerceSubValue(value: unknown, def: AttributeDefinition, label: 
 }
 
 /**
- * A complex attribute with a `value` sub-attribute that is single-valued:
- * the enterprise `manager`. IdPs send it as a bare id, `{value}` or
- * `[{value,$ref}]` (idp-notes §1.6, §6 bug 8).
+ * The single-valued reference whose id IdPs send loosely: the enterprise
+ * `manager`, as a bare id, `{value}` or `[{value,$ref}]` (idp-notes §1.6,
+ * §6 bug 8). Only it: any other complex attribute takes an object
+ * (isEnterpriseManager says why).
  */
 export function isReferenceComplex(def: AttributeDefinition): boolean {
-  return def.type === "complex" && !def.multiValued && findAttribute(def.subAttributes, "value") !== undefined;
+  return isEnterpriseManager(def);
 }
 
 /** Brings a manager-like value to object form: "id" → {value: "id"}, [{…}] → {…}. */

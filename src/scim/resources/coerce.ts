@@ -1,5 +1,5 @@
 import { ScimError } from "../errors.js";
-import { findAttribute } from "../schema/index.js";
+import { findAttribute, isEnterpriseManager } from "../schema/index.js";
 import type { AttributeDefinition } from "../schema/index.js";
 import type { ScimObject, ScimValue } from "./types.js";
 
@@ -22,16 +22,41 @@ export function isAbsent(value: unknown): boolean {
   return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
 }
 
+/** How a wrong value is described in an error detail: its JSON type, and the value when it is short. */
+function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  const text = JSON.stringify(value) ?? String(value);
+  return `${typeof value === "string" ? "a string" : `a ${typeof value}`} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+}
+
+function wrongType(path: string, expected: string, value: unknown): ScimError {
+  return ScimError.invalidValue(`Attribute "${path}" must be ${expected}; got ${describeJson(value)}`);
+}
+
 /**
  * Coerces one attribute value (single- or multi-valued) to its definition.
  * Returns undefined when the value is unassigned. `path` names the attribute
  * in error messages (e.g. `emails.value`, `urn:…:enterprise:2.0:User:manager`).
+ *
+ * A value of the wrong JSON type is refused with invalidValue (RFC 7644
+ * §3.12), never converted: a number where a string is declared, a scalar
+ * where a multi-valued or complex attribute is declared. Converting would
+ * store something the client did not send (5 is not "5" to a caseExact
+ * compare; "a@b.c" is not an email object with a type). The shapes IdPs are
+ * documented to send stay accepted: see coerceBoolean, coerceNumber and
+ * isEnterpriseManager.
  */
 export function coerceAttribute(def: AttributeDefinition, value: unknown, path: string = def.name): ScimValue | undefined {
   if (isAbsent(value)) return undefined;
   if (def.multiValued) {
-    // A single value where an array is expected is wrapped (lenient: some
-    // clients send one email object instead of a one-element array).
+    // One object where an array of objects is expected is wrapped (lenient:
+    // some clients send one email object instead of a one-element array);
+    // it is still the declared type of one element. A scalar is not.
+    if (!Array.isArray(value) && !(def.type === "complex" && isPlainObject(value))) {
+      throw wrongType(path, "an array (it is multi-valued)", value);
+    }
     const items: unknown[] = Array.isArray(value) ? value : [value];
     if (items.length > MAX_VALUES) throw ScimError.invalidValue(`Attribute "${path}" has more than ${MAX_VALUES} values`);
     const out: ScimValue[] = [];
@@ -46,8 +71,8 @@ export function coerceAttribute(def: AttributeDefinition, value: unknown, path: 
   }
   if (Array.isArray(value)) {
     // Entra has sent the single-valued enterprise manager as [{"value": id}].
-    if (def.type === "complex" && value.length === 1) return coerceSingle(def, value[0], path);
-    throw ScimError.invalidValue(`Attribute "${path}" is single-valued; an array is not allowed`);
+    if (isEnterpriseManager(def) && value.length === 1) return coerceSingle(def, value[0], path);
+    throw wrongType(path, "a single value (it is single-valued)", value);
   }
   return coerceSingle(def, value, path);
 }
@@ -57,11 +82,6 @@ export function coerceSingle(def: AttributeDefinition, value: unknown, path: str
   if (isAbsent(value)) return undefined;
   switch (def.type) {
     case "string":
-      // Numbers and booleans are stringified: an Entra mapping from a numeric
-      // source (employeeId) to a string target must not fail the sync.
-      if (typeof value === "number" && Number.isFinite(value)) return String(value);
-      if (typeof value === "boolean") return String(value);
-      return checkedString(value, path, MAX_STRING_LENGTH);
     case "reference":
       return checkedString(value, path, MAX_STRING_LENGTH);
     case "binary":
@@ -80,7 +100,7 @@ export function coerceSingle(def: AttributeDefinition, value: unknown, path: str
 }
 
 function checkedString(value: unknown, path: string, max: number): string {
-  if (typeof value !== "string") throw ScimError.invalidValue(`Attribute "${path}" must be a string`);
+  if (typeof value !== "string") throw wrongType(path, "a string", value);
   if (value.length > max) throw ScimError.invalidValue(`Attribute "${path}" is longer than ${max} characters`);
   return value;
 }
@@ -93,7 +113,7 @@ export function coerceBoolean(value: unknown, path: string): boolean {
     if (lower === "true") return true;
     if (lower === "false") return false;
   }
-  throw ScimError.invalidValue(`Attribute "${path}" must be a boolean`);
+  throw wrongType(path, 'a boolean (true, false, "True" or "False")', value);
 }
 
 function coerceNumber(value: unknown, path: string, integer: boolean): number {
@@ -103,8 +123,8 @@ function coerceNumber(value: unknown, path: string, integer: boolean): number {
   // expression mappings produce strings.
   else if (typeof value === "string" && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) n = Number(value);
   const kind = integer ? "an integer" : "a decimal number";
-  if (n === undefined || !Number.isFinite(n)) throw ScimError.invalidValue(`Attribute "${path}" must be ${kind}`);
-  if (integer && !Number.isSafeInteger(n)) throw ScimError.invalidValue(`Attribute "${path}" must be ${kind}`);
+  if (n === undefined || !Number.isFinite(n)) throw wrongType(path, kind, value);
+  if (integer && !Number.isSafeInteger(n)) throw wrongType(path, kind, value);
   return n;
 }
 
@@ -121,15 +141,15 @@ function coerceDateTime(value: unknown, path: string): string {
 function coerceComplex(def: AttributeDefinition, value: unknown, path: string): ScimObject | undefined {
   const subs = def.subAttributes ?? [];
   // Entra sends the enterprise manager as a bare id string (SCIM-SDK #686);
-  // any complex attribute with a `value` sub-attribute takes a scalar as its value.
-  if (typeof value === "string" || typeof value === "number") {
+  // that one attribute takes a string as its value (see isEnterpriseManager).
+  if (isEnterpriseManager(def) && typeof value === "string") {
     const valueDef = findAttribute(subs, "value");
     if (valueDef) {
       const v = coerceSingle(valueDef, value, `${path}.value`);
       return v === undefined ? undefined : { [valueDef.name]: v };
     }
   }
-  if (!isPlainObject(value)) throw ScimError.invalidValue(`Attribute "${path}" must be a complex value (a JSON object)`);
+  if (!isPlainObject(value)) throw wrongType(path, "a complex value (a JSON object)", value);
   const out: ScimObject = {};
   for (const [key, raw] of Object.entries(value)) {
     // Sub-attribute names are case-insensitive (RFC 7643 §2.1: the REF suite

@@ -1,5 +1,5 @@
 import { ScimError } from "../errors.js";
-import { commonAttributes, extensionForKey, resolvePath } from "../schema/index.js";
+import { commonAttributes, declaredExtensions, extensionForKey, resolvePath, undeclaredSchemaOf } from "../schema/index.js";
 import type { AttributeDefinition, ResolvedPath, ResourceDefinition, SchemaDefinition } from "../schema/index.js";
 import { coerceAttribute, isAbsent, isPlainObject } from "./coerce.js";
 import type { ResourceDoc, ResourceMeta, ScimObject, ScimValue } from "./types.js";
@@ -11,6 +11,19 @@ export interface ParseDocumentOptions {
   /** Core attributes taken out of the doc and handed back raw (group `members`). */
   extract?: readonly string[];
   custom?: ReadonlyMap<AttributeDefinition, AttributeCoercer>;
+  /**
+   * What to do with data under a schema URI the resource does not declare:
+   * "refuse" (the default, for what a client sends) or "drop" (for a doc we
+   * stored ourselves and re-validate after a PATCH: data kept under a URN
+   * the vendor has since renamed must not make every later PATCH fail).
+   */
+  undeclared?: "refuse" | "drop";
+}
+
+/** Unassigned all the way down (RFC 7643 §2.5): null, "", [], or an object of only such values. */
+function carriesNoData(value: unknown): boolean {
+  if (isAbsent(value)) return true;
+  return isPlainObject(value) && Object.values(value).every(carriesNoData);
 }
 
 /** Keys a doc never holds (see types.ts). */
@@ -25,9 +38,19 @@ export const NON_DOC_KEYS: ReadonlySet<string> = new Set(["id", "meta", "schemas
  * - readOnly attributes (`id`, `meta`, user `groups`) are ignored
  *   (RFC 7643 §2.2: Entra sends meta, Okta sends groups: [] and id on PUT);
  * - writeOnly attributes (`password`) are dropped: we store no password;
- * - unknown attributes and unknown extension URNs (Microsoft's ADSCIM
- *   schema) are dropped, as RFC 7644 §3.5.1 allows and Microsoft's reference
- *   suite expects ("misspelled attribute" PUT → 200);
+ * - unknown plain attributes are dropped, as RFC 7644 §3.5.1 allows and
+ *   Microsoft's reference suite expects ("misspelled attribute" PUT → 200),
+ *   and so are unknown attributes of a declared schema;
+ * - data under a schema URI the resource does not declare (an Entra admin's
+ *   own `urn:…:acme:2.0:User`, as an object or as URN-qualified keys) is
+ *   refused with invalidValue naming it. It is not dropped: the client
+ *   believes it provisioned that data and would never learn otherwise
+ *   (Entra reports a 201 as success and does not re-send). It is not stored
+ *   either: an undeclared schema has no definition to check types, size or
+ *   mutability against, and /Schemas could not describe what GET returns
+ *   (RFC 7643 §3: `schemas` lists only schemas the resource type declares,
+ *   RFC 7643 §6). A URN without data (listed only in `schemas`, like
+ *   Microsoft's ADSCIM Group schema, or `{}` / null under it) is fine;
  * - `schemas` is not checked: we render it from what the doc holds.
  * Output keys follow schema order: externalId, core, then extensions.
  */
@@ -77,7 +100,17 @@ export function parseDocument(
       continue;
     }
     const resolved = resolvePath(def, key);
-    if (resolved) place(resolved, value, key);
+    if (resolved) {
+      place(resolved, value, key);
+      continue;
+    }
+    const undeclared = undeclaredSchemaOf(def, key);
+    if (undeclared !== undefined && options.undeclared !== "drop" && !carriesNoData(value)) {
+      const named = key === undeclared ? `"${undeclared}"` : `"${key}" (schema "${undeclared}")`;
+      throw ScimError.invalidValue(
+        `${named} is not a schema of the ${def.name} resource type here, so its data cannot be stored; declared extensions: ${declaredExtensions(def)}`,
+      );
+    }
   }
 
   const doc: ResourceDoc = {};

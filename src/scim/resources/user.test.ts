@@ -84,19 +84,41 @@ describe("Entra ID POST /Users (idp-notes §1.4)", () => {
     expect(doc["displayName"]).toBe("Alice");
   });
 
-  it("drops Microsoft's ADSCIM schema data and unknown attributes (misspelled attribute → 200)", () => {
+  it("drops unknown attributes (misspelled attribute → 200) and accepts undeclared URNs without data", () => {
+    const ADSCIM = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User";
     const doc = parseUserResource(
       {
-        schemas: [USER_SCHEMA, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User"],
+        schemas: [USER_SCHEMA, ADSCIM],
         userName: "a",
-        "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User": { foo: "bar" },
-        "urn:ietf:params:scim:schemas:extension:acme:2.0:User": { location: "x" },
-        "urn:ietf:params:scim:schemas:extension:acme:2.0:User:location": "x",
+        [ADSCIM]: {},
+        "urn:ietf:params:scim:schemas:extension:acme:2.0:User": { location: null },
+        "urn:ietf:params:scim:schemas:extension:acme:2.0:User:location": "",
+        [`${ENTERPRISE_USER_SCHEMA}:costCentre`]: "x",
         emialz: [{ value: "x@y" }],
       },
       user,
     );
     expect(doc).toEqual({ userName: "a" });
+  });
+
+  it("refuses data under an undeclared schema URN, naming it and the declared ones", () => {
+    for (const [key, value] of [
+      ["http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User", { foo: "bar" }],
+      ["urn:ietf:params:scim:schemas:extension:acme:2.0:User", { location: "x" }],
+      ["urn:ietf:params:scim:schemas:extension:acme:2.0:User:location", "x"],
+    ] as const) {
+      const err = thrownScimError(() => parseUserResource({ userName: "a", [key]: value }, user));
+      expect(err.scimType).toBe("invalidValue");
+      expect(err.message).toContain(key.endsWith(":location") ? key.slice(0, -":location".length) : key);
+      expect(err.message).toContain(ENTERPRISE_USER_SCHEMA);
+      expect(err.message).toContain(VENDOR);
+    }
+  });
+
+  it("validateUserDoc drops stored data under a URN no longer declared (a PATCH must not fail on it)", () => {
+    expect(validateUserDoc({ userName: "a", "urn:ietf:params:scim:schemas:extension:old:2.0:User": { x: "y" } }, user)).toEqual({
+      userName: "a",
+    });
   });
 
   it("maps keys case-insensitively to canonical names (REF sends Primary, Value, Department)", () => {
@@ -196,6 +218,21 @@ describe("request validation", () => {
     expect(err.scimType).toBe("invalidValue");
     expect(err.message).toContain("displayName");
     expect(thrownScimError(() => parseUserResource({ userName: ["a"] }, user)).message).toContain("userName");
+  });
+  it("rejects a number or boolean where a string is expected, and a scalar where multi-valued or complex", () => {
+    for (const body of [
+      { userName: 42 },
+      { userName: "a", displayName: true },
+      { userName: "a", emails: [{ value: 5 }] },
+      { userName: "a", [ENTERPRISE_USER_SCHEMA]: { employeeNumber: 1234 } },
+      { userName: "a", emails: "a@b.c" },
+      { userName: "a", name: "Ann" },
+    ]) {
+      const err = thrownScimError(() => parseUserResource(body, user));
+      expect(err.scimType).toBe("invalidValue");
+    }
+    expect(thrownScimError(() => parseUserResource({ userName: "a", emails: [{ value: 5 }] }, user)).message).toContain('"emails.value"');
+    expect(thrownScimError(() => parseUserResource({ userName: "a", name: "Ann" }, user)).message).toContain('"name"');
   });
   it("keeps the first primary: true and sets the others to false (RFC 7643 §2.4)", () => {
     const doc = parseUserResource(

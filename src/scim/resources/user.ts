@@ -17,9 +17,13 @@ export function parseUserResource(body: unknown, def: ResourceDefinition): UserD
   return checkUser(parseDocument(body, def).doc);
 }
 
-/** The same checks on the doc a PATCH produced (userName still present, types right). */
+/**
+ * The same checks on the doc a PATCH produced (userName still present, types
+ * right). Stored data under a URN no longer declared is dropped, not refused:
+ * applyPatch already refused any the client sent (see ParseDocumentOptions).
+ */
 export function validateUserDoc(doc: unknown, def: ResourceDefinition): UserDoc {
-  return checkUser(parseDocument(doc, def).doc);
+  return checkUser(parseDocument(doc, def, { undeclared: "drop" }).doc);
 }
 
 function checkUser(doc: UserDoc): UserDoc {

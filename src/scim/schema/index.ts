@@ -1,7 +1,7 @@
 export * from "./types.js";
 export * from "./urns.js";
 export { commonAttributes } from "./common.js";
-export { userSchema, enterpriseUserSchema, vendorUserSchema } from "./user.js";
+export { userSchema, enterpriseUserSchema, vendorUserSchema, isEnterpriseManager } from "./user.js";
 export { groupSchema, licenceGroupSchema } from "./group.js";
 export {
   resourceDefinitions,
@@ -9,6 +9,8 @@ export {
   findAttribute,
   findSchema,
   extensionForKey,
+  undeclaredSchemaOf,
+  declaredExtensions,
   splitUrn,
   topLevelAttributes,
   type ResourceDefinitions,

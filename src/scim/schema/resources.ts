@@ -56,6 +56,37 @@ export function extensionForKey(resource: ResourceDefinition, key: string): Sche
   return resource.extensions.find((s) => s.id.toLowerCase() === lower);
 }
 
+/** An attribute name (RFC 7643 §2.1 ATTRNAME, plus `$ref`), optionally with one `.subAttribute`. */
+const ATTRIBUTE_TAIL = /^[A-Za-z$][\w$-]*(\.[A-Za-z$][\w$-]*)?$/;
+
+/**
+ * The schema URI that a schema-qualified body key or PATCH path names, when
+ * `resource` does not declare that schema; undefined for a declared schema
+ * (an unknown attribute of it is an ordinary unknown attribute) and for a
+ * plain attribute name (ATTRNAME has no ':', RFC 7643 §2.1). Both
+ * `urn:…:acme:2.0:User` (the extension object's key, RFC 7643 §3.3) and
+ * `urn:…:acme:2.0:User:costCenter` (a URN-qualified attribute, RFC 7644
+ * §3.10) name `urn:…:acme:2.0:User`: a last segment that is a resource type
+ * name ends the schema URN, any other attribute-shaped one is the attribute.
+ * A URI that is not a URN (`http://schemas.microsoft.com/…/ADSCIM/2.0/User`)
+ * is named whole.
+ */
+export function undeclaredSchemaOf(resource: ResourceDefinition, key: string): string | undefined {
+  if (!key.includes(":")) return undefined;
+  if (findSchema(resource, key)) return undefined;
+  const idx = key.lastIndexOf(":");
+  const head = key.slice(0, idx);
+  const tail = key.slice(idx + 1);
+  const tailIsAttribute = head.includes(":") && ATTRIBUTE_TAIL.test(tail) && !/^(user|group)$/i.test(tail);
+  if (!tailIsAttribute) return key;
+  return findSchema(resource, head) ? undefined : head;
+}
+
+/** The extension URNs a resource type declares, for error details. */
+export function declaredExtensions(resource: ResourceDefinition): string {
+  return resource.extensions.map((s) => s.id).join(", ");
+}
+
 /**
  * Splits an attribute path into an optional schema URN and the dotted
  * attribute part. RFC 7644 §3.10: the URN is everything up to the last ':'

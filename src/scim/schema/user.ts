@@ -1,5 +1,5 @@
 import { attribute, complex, multiValued } from "./build.js";
-import type { SchemaDefinition } from "./types.js";
+import type { AttributeDefinition, SchemaDefinition } from "./types.js";
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from "./urns.js";
 
 /** The core User schema, RFC 7643 §4.1 and §8.7.1. */
@@ -94,6 +94,17 @@ export const userSchema: SchemaDefinition = {
   ],
 };
 
+/** The enterprise `manager` (RFC 7643 §4.3): one definition, so isEnterpriseManager can compare identity. */
+const enterpriseManager: AttributeDefinition = complex(
+  "manager",
+  [
+    attribute("value", { description: "The id of the SCIM resource representing the User's manager." }),
+    attribute("$ref", { type: "reference", referenceTypes: ["User"], description: "The URI of the manager's User resource." }),
+    attribute("displayName", { mutability: "readOnly", description: "The displayName of the User's manager." }),
+  ],
+  { description: "The User's manager." },
+);
+
 /** The enterprise User extension, RFC 7643 §4.3. */
 export const enterpriseUserSchema: SchemaDefinition = {
   id: ENTERPRISE_USER_SCHEMA,
@@ -105,17 +116,20 @@ export const enterpriseUserSchema: SchemaDefinition = {
     attribute("organization", { description: "Identifies the name of an organization." }),
     attribute("division", { description: "Identifies the name of a division." }),
     attribute("department", { description: "Identifies the name of a department." }),
-    complex(
-      "manager",
-      [
-        attribute("value", { description: "The id of the SCIM resource representing the User's manager." }),
-        attribute("$ref", { type: "reference", referenceTypes: ["User"], description: "The URI of the manager's User resource." }),
-        attribute("displayName", { mutability: "readOnly", description: "The displayName of the User's manager." }),
-      ],
-      { description: "The User's manager." },
-    ),
+    enterpriseManager,
   ],
 };
+
+/**
+ * Whether `def` is the enterprise `manager`. It alone accepts its id as a
+ * bare string or as `[{"value": id}]` where RFC 7643 §4.3 says a single
+ * complex value: Entra documents and sends both shapes (SCIM-SDK #686,
+ * idp-notes §1.6), and refusing them would fail every manager sync. Every
+ * other attribute gets exactly its declared JSON type (RFC 7643 §2.3).
+ */
+export function isEnterpriseManager(def: AttributeDefinition): boolean {
+  return def === enterpriseManager;
+}
 
 /** The vendor's user extension: single-valued strings, as Entra allows for non-gallery apps. */
 export function vendorUserSchema(urn: string, attributeNames: string[]): SchemaDefinition {
