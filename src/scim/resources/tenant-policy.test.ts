@@ -60,3 +60,21 @@ describe("locations (product.md: unknown location → Default)", () => {
     expect(applyTenantPolicy(doc, { allowedDomains: [], locations: [] }, config)).toEqual(doc);
   });
 });
+
+describe("PUT and PATCH: only the values the request changes are judged", () => {
+  const policy = { allowedDomains: ["contoso.com"], locations: ["Berlin"] };
+  const previous = { userName: "ann@fabrikam.com", emails: [{ value: "ann@fabrikam.com" }], active: true, [EXT]: { location: "Paris" } };
+
+  it("a kept userName, email and location are not judged (disabling always goes through)", () => {
+    const next = { ...previous, active: false };
+    expect(applyTenantPolicy(next, policy, config, previous)).toEqual(next);
+  });
+  it("a changed userName or a new email is judged", () => {
+    expect(thrownScimError(() => applyTenantPolicy({ ...previous, userName: "ann@other.example" }, policy, config, previous)).scimType).toBe("invalidValue");
+    const added = { ...previous, emails: [...previous.emails, { value: "x@other.example" }] };
+    expect(thrownScimError(() => applyTenantPolicy(added, policy, config, previous)).message).toContain("other.example");
+  });
+  it("a changed location is mapped by today's list", () => {
+    expect(applyTenantPolicy({ ...previous, [EXT]: { location: "rome" } }, policy, config, previous)[EXT]).toEqual({ location: "Default" });
+  });
+});
