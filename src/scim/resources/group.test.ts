@@ -1,16 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VENDOR_CONFIG } from "../../env.js";
 import { GROUP_SCHEMA, resourceDefinitions } from "../schema/index.js";
-import { groupKeys, parseGroupResource, parseLicence, parseMembers, renderGroup, validateGroupDoc } from "./group.js";
+import { groupKeys, parseGroupResource, parseLicence, parseMembers, renderGroup, validateGroupDoc, withStoredLicence } from "./group.js";
 import { thrownScimError } from "../../../test/support/thrown-scim-error.js";
 
 const config = DEFAULT_VENDOR_CONFIG;
 const { group } = resourceDefinitions(config);
 const LICENCE = config.groupExtensionUrn;
 
-describe("parseLicence (contract.md licence rules)", () => {
-  it.each([true, "true", "True", undefined, null])("%s → licensing", (v) => {
+describe("parseLicence (the licence rules)", () => {
+  it.each([true, "true", "True"])("%s → licensing", (v) => {
     expect(parseLicence(v)).toBe(true);
+  });
+  it.each([undefined, null])("%s → null: absent, decided by the caller", (v) => {
+    expect(parseLicence(v)).toBeNull();
   });
   it.each([false, "false", "False"])("%s → not licensing", (v) => {
     expect(parseLicence(v)).toBe(false);
@@ -21,7 +24,7 @@ describe("parseLicence (contract.md licence rules)", () => {
 });
 
 describe("Entra POST /Groups (idp-notes §1.8)", () => {
-  it("accepts the ADSCIM schema, ignores meta, no members → members undefined, licensing by default", () => {
+  it("accepts the ADSCIM schema, ignores meta, no members → members undefined, licence absent (the tenant policy decides)", () => {
     const parsed = parseGroupResource(
       {
         schemas: [GROUP_SCHEMA, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
@@ -35,7 +38,7 @@ describe("Entra POST /Groups (idp-notes §1.8)", () => {
     expect(parsed).toEqual({
       doc: { externalId: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", displayName: "Sales" },
       members: undefined,
-      licensing: true,
+      licensing: null,
     });
   });
 
@@ -88,19 +91,29 @@ describe("Okta POST /Groups and members", () => {
 });
 
 describe("groupKeys, validateGroupDoc and renderGroup", () => {
-  it("folds displayName and reads the licence", () => {
+  it("folds displayName and reads the licence; an absent licence takes the value given for that case", () => {
     expect(groupKeys({ displayName: "ＳＡＬＥＳ Team", externalId: "e" }, config)).toEqual({
       displayNameKey: "sales team",
       externalId: "e",
-      licensing: true,
+      licensing: null,
     });
     expect(groupKeys({ displayName: "F", [LICENCE]: { license: "false" } }, config).licensing).toBe(false);
+    // PUT/PATCH pass the stored state: absence never flips a licence.
+    expect(groupKeys({ displayName: "F" }, config, false).licensing).toBe(false);
+    expect(groupKeys({ displayName: "F" }, config, true).licensing).toBe(true);
+    expect(groupKeys({ displayName: "F", [LICENCE]: { license: "True" } }, config, false).licensing).toBe(true);
+  });
+
+  it("withStoredLicence carries the stored value into a PUT body that has none", () => {
+    const stored = { displayName: "G", [LICENCE]: { license: "False" } };
+    expect(withStoredLicence({ displayName: "H" }, stored, config)).toEqual({ displayName: "H", [LICENCE]: { license: "False" } });
+    expect(withStoredLicence({ displayName: "H", [LICENCE]: { license: "True" } }, stored, config)[LICENCE]).toEqual({ license: "True" });
+    expect(withStoredLicence({ displayName: "H" }, { displayName: "G" }, config)).toEqual({ displayName: "H" });
   });
 
   it("validateGroupDoc checks a PATCH result", () => {
     expect(validateGroupDoc({ displayName: "G", [LICENCE]: { license: "False" } }, group, config)).toEqual({
       doc: { displayName: "G", [LICENCE]: { license: "False" } },
-      licensing: false,
     });
     expect(thrownScimError(() => validateGroupDoc({ displayName: "" }, group, config)).scimType).toBe("invalidValue");
   });

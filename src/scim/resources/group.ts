@@ -5,7 +5,7 @@ import type { AttributeDefinition, ResourceDefinition } from "../schema/index.js
 import { MAX_STRING_LENGTH, isAbsent, isPlainObject } from "./coerce.js";
 import { foldCase, parseDocument, renderDocument } from "./document.js";
 import type { AttributeCoercer } from "./document.js";
-import type { GroupDoc, GroupMemberRef, ResourceMeta } from "./types.js";
+import type { GroupDoc, GroupMemberRef, ResourceMeta, ScimObject } from "./types.js";
 
 /** displayName is Entra's matching and our uniqueness key for groups (Entra caps names at 256). */
 export const MAX_GROUP_NAME_LENGTH = 256;
@@ -14,16 +14,18 @@ export interface ParsedGroup {
   doc: GroupDoc;
   /** Member user ids in order, without duplicates; undefined when the body has no `members`. */
   members: string[] | undefined;
-  licensing: boolean;
+  /** null when the body does not carry the licence attribute (see groupKeys). */
+  licensing: boolean | null;
 }
 
 /**
- * The licence value (contract.md "Licence rules"): true, "true", "True" or
- * absent → licensing group; false, "false", "False" → not. Exactly these
- * spellings (Entra's Switch() expression produces them); anything else is 400.
+ * The licence value: true, "true", "True" → licensing group; false, "false",
+ * "False" → not; absent → null, decided by the caller (groupKeys). Exactly
+ * these spellings (Entra's Switch() expression produces them); anything else
+ * is 400.
  */
-export function parseLicence(value: unknown): boolean {
-  if (value === undefined || value === null) return true;
+export function parseLicence(value: unknown): boolean | null {
+  if (value === undefined || value === null) return null;
   if (value === true || value === "true" || value === "True") return true;
   if (value === false || value === "false" || value === "False") return false;
   throw ScimError.invalidValue(
@@ -52,11 +54,11 @@ const licenceCoercer: AttributeCoercer = (value, path) => {
   return value as boolean | string;
 };
 
-function parseGroupDocument(body: unknown, def: ResourceDefinition, config: VendorConfig) {
+function parseGroupDocument(body: unknown, def: ResourceDefinition, config: VendorConfig, undeclared: "refuse" | "drop") {
   const licence = licenceAttribute(def, config);
   const custom = new Map<AttributeDefinition, AttributeCoercer>();
   if (licence) custom.set(licence, licenceCoercer);
-  const { doc, extracted } = parseDocument(body, def, { extract: ["members"], custom });
+  const { doc, extracted } = parseDocument(body, def, { extract: ["members"], custom, undeclared });
   const displayName = doc["displayName"];
   // RFC 7643 §4.2: displayName is REQUIRED.
   if (typeof displayName !== "string" || displayName.trim() === "") throw ScimError.invalidValue("displayName is required");
@@ -68,19 +70,23 @@ function parseGroupDocument(body: unknown, def: ResourceDefinition, config: Vend
 
 /**
  * POST/PUT /Groups body → doc, member ids and licence. Extra schemas a client
- * lists (Entra adds Microsoft's ADSCIM Group schema) are accepted and their
- * data dropped; `members` never goes into the doc (membership table).
+ * only lists in `schemas` (Entra adds Microsoft's ADSCIM Group schema) are
+ * accepted; data under an undeclared schema is refused (parseDocument);
+ * `members` never goes into the doc (membership table).
  */
 export function parseGroupResource(body: unknown, def: ResourceDefinition, config: VendorConfig): ParsedGroup {
-  const { doc, extracted } = parseGroupDocument(body, def, config);
+  const { doc, extracted } = parseGroupDocument(body, def, config, "refuse");
   const members = extracted.has("members") ? parseMembers(extracted.get("members")) : undefined;
   return { doc, members, licensing: groupKeys(doc, config).licensing };
 }
 
-/** The checks of parseGroupResource on the doc a PATCH produced (members are handled apart). */
-export function validateGroupDoc(doc: unknown, def: ResourceDefinition, config: VendorConfig): { doc: GroupDoc; licensing: boolean } {
-  const parsed = parseGroupDocument(doc, def, config);
-  return { doc: parsed.doc, licensing: groupKeys(parsed.doc, config).licensing };
+/**
+ * The checks of parseGroupResource on the doc a PATCH produced (members are
+ * handled apart); stored data under a URN no longer declared is dropped, as
+ * in validateUserDoc.
+ */
+export function validateGroupDoc(doc: unknown, def: ResourceDefinition, config: VendorConfig): { doc: GroupDoc } {
+  return { doc: parseGroupDocument(doc, def, config, "drop").doc };
 }
 
 /**
@@ -111,20 +117,47 @@ export function parseMembers(value: unknown): string[] {
 export interface GroupKeys {
   displayNameKey: string;
   externalId: string | null;
-  licensing: boolean;
+  /** null: the doc has no licence value and none was given for that case (a create: the tenant policy decides). */
+  licensing: boolean | null;
 }
 
-/** The values the storage layer indexes. */
-export function groupKeys(doc: GroupDoc, config: VendorConfig): GroupKeys {
-  const displayName = doc["displayName"];
-  const externalId = doc["externalId"];
+/** The stored licence value of a doc, as sent ("True" stays "True"); undefined when absent. */
+function licenceValue(doc: GroupDoc, config: VendorConfig): unknown {
   // The doc spells the extension key exactly as the schema id, which is config.groupExtensionUrn.
   const extension = doc[config.groupExtensionUrn];
-  const licence = isPlainObject(extension) ? extension[config.groupLicenceAttribute] : undefined;
+  return isPlainObject(extension) ? extension[config.groupLicenceAttribute] : undefined;
+}
+
+/**
+ * The values the storage layer indexes. An absent licence value takes
+ * `licensingWhenAbsent`: the group's stored state on PUT and PATCH (an
+ * identity provider that does not know the extension — Okta's group push —
+ * must never flip a licence), null on create, where the tenant's
+ * `licenceWhenAbsent` policy decides.
+ */
+export function groupKeys(doc: GroupDoc, config: VendorConfig, licensingWhenAbsent: boolean | null = null): GroupKeys {
+  const displayName = doc["displayName"];
+  const externalId = doc["externalId"];
   return {
     displayNameKey: foldCase(typeof displayName === "string" ? displayName : ""),
     externalId: typeof externalId === "string" ? externalId : null,
-    licensing: parseLicence(licence),
+    licensing: parseLicence(licenceValue(doc, config)) ?? licensingWhenAbsent,
+  };
+}
+
+/**
+ * A PUT body without the licence value keeps the stored one (RFC 7644 §3.5.1
+ * lets a server keep omitted attributes): the stored doc's value is carried
+ * into the replacement so that GET shows what decides the licence.
+ */
+export function withStoredLicence(replacement: GroupDoc, stored: GroupDoc, config: VendorConfig): GroupDoc {
+  if (licenceValue(replacement, config) !== undefined) return replacement;
+  const kept = licenceValue(stored, config);
+  if (kept === undefined) return replacement;
+  const extension = replacement[config.groupExtensionUrn];
+  return {
+    ...replacement,
+    [config.groupExtensionUrn]: { ...(isPlainObject(extension) ? extension : {}), [config.groupLicenceAttribute]: kept } as ScimObject,
   };
 }
 

@@ -17,6 +17,7 @@ export {
   parseMembers,
   parseLicence,
   groupKeys,
+  withStoredLicence,
   renderGroup,
   MAX_GROUP_NAME_LENGTH,
   type ParsedGroup,
@@ -24,3 +25,5 @@ export {
 } from "./group.js";
 export { applyTenantPolicy, DEFAULT_LOCATION, type TenantPolicy } from "./tenant-policy.js";
 export { weakETag, parseIfMatch, eTagMatches } from "./etag.js";
+export { sameDoc } from "./same-doc.js";
+export { managerIdOf, managerDisplayNameOf, withManagerDisplayName } from "./manager.js";
