@@ -10,5 +10,7 @@ export interface AppEnv {
     config: VendorConfig;
     /** Set by the SCIM bearer middleware once the token is verified for this tenant. */
     tenantId: string;
+    /** Read–compute–write attempts of a PUT or PATCH (1 unless it lost a race); logged with the request. */
+    writeAttempts?: number;
   };
 }

@@ -19,6 +19,8 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   if (c.env.EXPOSE_DB_METRICS === "true") {
     c.res.headers.set("x-d1-rows-read", String(meter.rowsRead));
     c.res.headers.set("x-d1-rows-written", String(meter.rowsWritten));
+    const attempts = c.get("writeAttempts");
+    if (attempts !== undefined) c.res.headers.set("x-write-attempts", String(attempts));
   }
   console.log(
     JSON.stringify({
@@ -32,6 +34,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
       d1Statements: meter.statements,
       rowsRead: meter.rowsRead,
       rowsWritten: meter.rowsWritten,
+      writeAttempts: c.get("writeAttempts"),
     }),
   );
 });

@@ -13,6 +13,7 @@ import { newETagToken, newResourceId } from "./ids.js";
 import { downgradeStatements, grantStatements, type LicenceStep } from "./licences.js";
 import { groups } from "./schema.js";
 import { isForeignKeyViolation, isUniqueViolation } from "./sqlite-errors.js";
+import { isLostRace, lostRaceGuard } from "./write-guard.js";
 
 export type GroupRow = typeof groups.$inferSelect;
 
@@ -63,6 +64,13 @@ async function unknownUsers(rd: RequestDatabase, tenantId: string, ids: string[]
   return results.map((r) => r.id);
 }
 
+/**
+ * Records the member change of the statement just before (changes()) as the
+ * group's member_delta, for the counter statement that follows. The version
+ * and lastModified move only when members really changed: re-adding current
+ * members or removing absent ones leaves meta as it was (RFC 7644 §3.14).
+ * RETURNING the etag gives the caller the version it ends with.
+ */
 function bump(
   rd: RequestDatabase,
   tenantId: string,
@@ -73,7 +81,11 @@ function bump(
   bumps?: Set<D1PreparedStatement | undefined>,
 ): D1PreparedStatement {
   const stmt = rd.d1
-    .prepare(`UPDATE groups SET member_delta = ${delta}, etag = ?3, last_modified = ?4 WHERE tenant_id = ?1 AND id = ?2`)
+    .prepare(
+      `UPDATE groups SET member_delta = ${delta},
+         etag = CASE WHEN changes() = 0 THEN etag ELSE ?3 END, last_modified = CASE WHEN changes() = 0 THEN last_modified ELSE ?4 END
+       WHERE tenant_id = ?1 AND id = ?2 RETURNING etag`,
+    )
     .bind(tenantId, groupId, etag, now);
   bumps?.add(stmt);
   return stmt;
@@ -155,6 +167,11 @@ async function runMemberBatch(rd: RequestDatabase, tenantId: string, stmts: D1Pr
   }
 }
 
+/**
+ * POST. A group created without the licence value (Okta's group push sends
+ * only displayName and members) takes the tenant's `licenceWhenAbsent`
+ * policy, read inside the INSERT so the create stays one round trip.
+ */
 export async function createGroup(
   rd: RequestDatabase,
   step: LicenceStep,
@@ -169,41 +186,59 @@ export async function createGroup(
     displayName: String(doc.displayName),
     displayNameKey: keys.displayNameKey,
     externalId: keys.externalId,
-    licensing: keys.licensing,
+    licensing: keys.licensing ?? true,
     doc: JSON.stringify(doc),
     memberDelta: 0,
     createdAt: now,
     lastModified: now,
     etag: newETagToken(),
   };
+  const licensing = keys.licensing === null ? null : keys.licensing ? 1 : 0;
   const stmts = [
     rd.d1
       .prepare(
         `INSERT INTO groups (tenant_id, id, display_name, display_name_key, external_id, licensing, doc, member_delta, created_at, last_modified, etag)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8, ?9)`,
+         VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, (SELECT licence_when_absent <> 'free' FROM tenants WHERE id = ?1), 1), ?7, 0, ?8, ?8, ?9)
+         RETURNING licensing`,
       )
-      .bind(tenantId, row.id, row.displayName, row.displayNameKey, row.externalId, row.licensing ? 1 : 0, row.doc, now, row.etag),
+      .bind(tenantId, row.id, row.displayName, row.displayNameKey, row.externalId, licensing, row.doc, now, row.etag),
     rd.d1.prepare(`UPDATE tenant_stats SET groups = groups + 1 WHERE tenant_id = ?1`).bind(tenantId),
   ];
   const delta: MemberDelta = { replaceAll: false, add: members, remove: [] };
   stmts.push(...memberDeltaStatements(rd, step, row.id, delta, row.etag));
-  await runMemberBatch(rd, tenantId, stmts, delta);
-  return row;
+  const results = await runMemberBatch(rd, tenantId, stmts, delta);
+  const stored = results[0]?.results[0] as { licensing: number } | undefined;
+  return { ...row, licensing: stored ? stored.licensing === 1 : row.licensing };
 }
 
-export type GroupWriteOutcome = { kind: "updated"; etag: string } | { kind: "conflict" } | { kind: "gone" };
+export type GroupWriteOutcome = { kind: "updated"; etag: string } | { kind: "lostRace" } | { kind: "gone" };
+
+/** An attribute change of a PATCH or PUT: the row read, the new doc and its keys (licensing decided). */
+export interface GroupChange {
+  current: GroupRow;
+  doc: GroupDoc;
+  keys: GroupKeys & { licensing: boolean };
+}
 
 /**
- * PATCH and PUT. When attributes change, the row is written only if it still
- * has the etag read (optimistic concurrency). The licence and member
- * statements are state-based (they compare with what is stored, not with
- * what was read), so replaying them after a lost race is harmless.
+ * PATCH and PUT, one batch in this order:
+ * 1. the attribute change, written only if the row still has the etag read,
+ *    and the lost-race guard right after it: a lost race (or a group deleted
+ *    meanwhile) rolls the whole batch back — no member delta, no counter, no
+ *    licence, no meta (write-guard.ts);
+ * 2. the member delta, whose licence statements see the group's new
+ *    licence value;
+ * 3. when the licence value flipped, the re-evaluation of the members as
+ *    they are after the delta.
+ * So the licences end as the committed state says, whatever the order of
+ * operations in the request: `[remove member u, set licence "True"]` on a
+ * free group leaves u with no licence, not a downgraded one.
  */
 export async function writeGroup(
   rd: RequestDatabase,
   step: LicenceStep,
   groupId: string,
-  change: { current: GroupRow; doc: GroupDoc; keys: GroupKeys } | undefined,
+  change: GroupChange | undefined,
   delta: MemberDelta | undefined,
 ): Promise<GroupWriteOutcome> {
   const { tenantId, now } = step;
@@ -217,21 +252,25 @@ export async function writeGroup(
            WHERE tenant_id = ?1 AND id = ?2 AND etag = ?10`,
         )
         .bind(tenantId, groupId, String(change.doc.displayName), change.keys.displayNameKey, change.keys.externalId, change.keys.licensing ? 1 : 0, JSON.stringify(change.doc), now, etag, change.current.etag),
+      lostRaceGuard(rd.d1, `group:${groupId}`),
     );
-    if (change.current.licensing !== change.keys.licensing) stmts.push(...licenceFlipStatements(rd, step, groupId, change.keys.licensing));
   }
   const bumps = new Set<D1PreparedStatement | undefined>();
   if (delta) stmts.push(...memberDeltaStatements(rd, step, groupId, delta, etag, bumps));
+  if (change && change.current.licensing !== change.keys.licensing) stmts.push(...licenceFlipStatements(rd, step, groupId, change.keys.licensing));
   if (stmts.length === 0) return { kind: "updated", etag: change?.current.etag ?? "" };
-  const results = await runMemberBatch(rd, tenantId, stmts, delta ?? { replaceAll: false, add: [], remove: [] });
-  if (change && (results[0]?.meta.changes ?? 0) === 0) {
-    return (await getGroup(rd, tenantId, groupId)) ? { kind: "conflict" } : { kind: "gone" };
+  let results: D1Result[];
+  try {
+    results = await runMemberBatch(rd, tenantId, stmts, delta ?? { replaceAll: false, add: [], remove: [] });
+  } catch (err) {
+    if (isLostRace(err)) return { kind: "lostRace" };
+    throw err;
   }
-  if (!change && !results.some((r, i) => bumps.has(stmts[i]) && r.meta.changes > 0)) {
-    // Member-only PATCH reads nothing first: the group bump finding no row means there is no group.
-    return { kind: "gone" };
-  }
-  return { kind: "updated", etag };
+  const bumped = results.filter((_, i) => bumps.has(stmts[i]));
+  const last = bumped[bumped.length - 1]?.results[0] as { etag: string } | undefined;
+  // Member-only PATCH reads nothing first: the group bump finding no row means there is no group.
+  if (!change && !last) return { kind: "gone" };
+  return { kind: "updated", etag: last?.etag ?? etag };
 }
 
 /**

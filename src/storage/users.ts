@@ -9,6 +9,7 @@ import { newETagToken, newResourceId } from "./ids.js";
 import { deleteUserLicenceStatements, downgradeStatements, grantStatements, type LicenceStep } from "./licences.js";
 import { users } from "./schema.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
+import { isLostRace, lostRaceGuard } from "./write-guard.js";
 
 /** A group a user is a direct member of, as the User's `groups` attribute shows it. */
 export interface GroupRef {
@@ -143,13 +144,14 @@ export async function createUser(rd: RequestDatabase, tenantId: string, doc: Use
   return { ...row, groups: [] };
 }
 
-export type ReplaceOutcome = { kind: "updated"; row: UserRow } | { kind: "conflict" } | { kind: "gone" };
+export type ReplaceOutcome = { kind: "updated"; row: UserRow } | { kind: "lostRace" };
 
 /**
  * PUT and PATCH: writes the new doc only if the row still has the etag we
- * read (optimistic concurrency; D1 has no interactive transactions,
- * platform-notes §1.2). Every other statement of the batch is guarded by the
- * new etag, so a lost race changes nothing and the caller retries.
+ * read (optimistic concurrency; D1 has no interactive transactions). The
+ * statement after the guarded UPDATE aborts the batch when it matched
+ * nothing (write-guard.ts), so a lost race — or a user deleted meanwhile —
+ * changes nothing: no counter, no licence transition. The caller re-reads.
  * A change of `active` moves the counters and the licence in the same batch.
  */
 export async function replaceUser(
@@ -170,37 +172,24 @@ export async function replaceUser(
          WHERE tenant_id = ?1 AND id = ?2 AND etag = ?12`,
       )
       .bind(tenantId, current.id, cols.userName, cols.userNameKey, cols.externalId, cols.workEmailKey, cols.displayName, cols.active ? 1 : 0, cols.doc, now, etag, current.etag),
+    lostRaceGuard(rd.d1, `user:${current.id}`),
   ];
   if (current.active !== cols.active) {
     const step: LicenceStep = { tenantId, now, nonce: etag };
     const ids = JSON.stringify([current.id]);
     stmts.push(
-      rd.d1
-        .prepare(
-          `UPDATE tenant_stats SET active_users = active_users + ?2
-           WHERE tenant_id = ?1 AND EXISTS (SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?3 AND etag = ?4)`,
-        )
-        .bind(tenantId, cols.active ? 1 : -1, current.id, etag),
-    );
-    // The licence statements only match rows of this user in the new state
-    // (active = 1 for a grant; status 'active' for a downgrade), so they are
-    // no-ops if the guarded update above lost its race.
-    stmts.push(
+      rd.d1.prepare(`UPDATE tenant_stats SET active_users = active_users + ?2 WHERE tenant_id = ?1`).bind(tenantId, cols.active ? 1 : -1),
       ...(cols.active
         ? grantStatements(rd.d1, step, { kind: "users", idsJson: ids }, { kind: "anyLicensingMembership" })
         : downgradeStatements(rd.d1, step, { kind: "users", idsJson: ids }, { onlyIfNoLicensingGroup: false })),
     );
   }
-  let results: D1Result[];
   try {
-    results = await rd.d1.batch(stmts);
+    await rd.d1.batch(stmts);
   } catch (err) {
+    if (isLostRace(err)) return { kind: "lostRace" };
     if (isUniqueViolation(err)) throw new UserNameTaken();
     throw err;
-  }
-  if ((results[0]?.meta.changes ?? 0) === 0) {
-    const still = await getUser(rd, tenantId, current.id);
-    return still ? { kind: "conflict" } : { kind: "gone" };
   }
   return { kind: "updated", row: { ...current, ...cols, lastModified: now, etag } };
 }

@@ -1,10 +1,9 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../context.js";
 import { ScimError } from "../../scim/errors.js";
-import type { BoundFilter } from "../../scim/filter/index.js";
 import { listResponse } from "../../scim/list-response.js";
 import { applyPatch, foldMemberOperations, parsePatchRequest, type MemberDelta } from "../../scim/patch/index.js";
-import { groupKeys, parseGroupResource, validateGroupDoc, weakETag, type GroupDoc } from "../../scim/resources/index.js";
+import { groupKeys, parseGroupResource, sameDoc, validateGroupDoc, weakETag, withStoredLicence, type GroupDoc } from "../../scim/resources/index.js";
 import { resourceDefinitions } from "../../scim/schema/index.js";
 import {
   createGroup,
@@ -14,17 +13,17 @@ import {
   GroupNotFound,
   UnknownMembers,
   writeGroup,
+  type GroupChange,
   type GroupRow,
 } from "../../storage/groups.js";
 import type { LicenceStep } from "../../storage/licences.js";
 import { listRows, type ListTable } from "../../storage/listing.js";
 import { checkIfMatch } from "./conditional.js";
+import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
 import { filterableGroup, renderGroups, streamGroup } from "./group-view.js";
 import { parseListQuery, projectionOf, searchRequestParameters, type RawListParameters } from "./list-query.js";
 import { readScimBody, scimJson } from "./scim-json.js";
 import { tenantBaseUrl } from "./tenant-url.js";
-
-const WRITE_ATTEMPTS = 3;
 
 export const groupsTable: ListTable<GroupRow> = {
   table: "groups",
@@ -57,25 +56,10 @@ export const groupsTable: ListTable<GroupRow> = {
   id: (r) => r.id,
 };
 
-function mentionsMembers(filter: BoundFilter): boolean {
-  switch (filter.kind) {
-    case "and":
-    case "or":
-      return mentionsMembers(filter.left) || mentionsMembers(filter.right);
-    case "not":
-      return mentionsMembers(filter.filter);
-    default:
-      return filter.path.attribute.name === "members";
-  }
-}
-
 async function list(c: Context<AppEnv>, raw: RawListParameters): Promise<Response> {
   const def = resourceDefinitions(c.get("config")).group;
+  // Members are not in the stored doc: parseListQuery answers members[value eq] by seek, refuses other member filters.
   const query = parseListQuery(raw, def);
-  // Members are not in the stored doc; only the indexed form is answerable without reading every member list.
-  if (query.filter && mentionsMembers(query.filter) && query.seek?.kind !== "memberValue") {
-    throw ScimError.invalidFilter('Filters on members are supported as members[value eq "<userId>"] (optionally and-ed with other conditions).');
-  }
   const rd = c.get("database");
   const { total, rows } = await listRows(rd, groupsTable, c.get("tenantId"), query);
   return scimJson(c, listResponse(await renderGroups(c, rd, rows, def, query.projection), total, query.startIndex));
@@ -98,8 +82,9 @@ function translate(err: unknown, displayName?: unknown): unknown {
 
 /**
  * PATCH and PUT: attribute changes go through the etag-guarded row update
- * (re-read and recomputed on a lost race); member changes are a delta.
- * A member-only PATCH (Entra's usual) reads nothing before its batch.
+ * (optimistic-write.ts: a lost race changes nothing, and the loop re-reads
+ * and recomputes); member changes are a delta. A member-only PATCH (Entra's
+ * usual) reads nothing before its batch and cannot lose a race.
  */
 async function write(
   c: Context<AppEnv>,
@@ -113,16 +98,21 @@ async function write(
   const tenantId = c.get("tenantId");
   const id = c.req.param("id") ?? "";
   const needsRow = compute !== undefined || c.req.header("if-match") !== undefined;
-  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    let change: { current: GroupRow; doc: GroupDoc; keys: ReturnType<typeof groupKeys> } | undefined;
+  return retryLostRaces(c, async () => {
+    let change: GroupChange | undefined;
     let current: GroupRow | undefined;
     if (needsRow) {
       current = await getGroup(rd, tenantId, id);
       if (!current) throw ScimError.notFound(`Group ${id} not found.`);
       checkIfMatch(c, current.etag);
       if (compute) {
-        const { doc } = validateGroupDoc(compute(JSON.parse(current.doc) as GroupDoc), def, config);
-        if (JSON.stringify(doc) !== current.doc) change = { current, doc, keys: groupKeys(doc, config) };
+        const currentDoc = JSON.parse(current.doc) as GroupDoc;
+        const { doc } = validateGroupDoc(compute(currentDoc), def, config);
+        if (!sameDoc(doc, currentDoc)) {
+          // An absent licence value keeps the group's licence (groupKeys).
+          const keys = groupKeys(doc, config, current.licensing);
+          change = { current, doc, keys: { ...keys, licensing: keys.licensing ?? current.licensing } };
+        }
       }
     }
     if (!change && !delta) return respond(current, current?.etag ?? "");
@@ -130,12 +120,12 @@ async function write(
     try {
       const outcome = await writeGroup(rd, step, id, change, delta);
       if (outcome.kind === "gone") throw ScimError.notFound(`Group ${id} not found.`);
-      if (outcome.kind === "updated") return respond(undefined, outcome.etag);
+      if (outcome.kind === "lostRace") return LOST_RACE;
+      return respond(undefined, outcome.etag);
     } catch (err) {
       throw translate(err, change?.doc.displayName);
     }
-  }
-  throw new ScimError(409, "The group was modified concurrently; retry the request.");
+  });
 }
 
 /** /Groups (RFC 7644 §3.3–§3.6). `/.search` is registered before `/:id`. */
@@ -170,7 +160,7 @@ export function groupRoutes(): Hono<AppEnv> {
     const parsed = parseGroupResource(await readScimBody(c), def, c.get("config"));
     // RFC 7644 §3.5.1: PUT replaces the member list too (omitted = none).
     const delta: MemberDelta = { replaceAll: true, add: parsed.members ?? [], remove: [] };
-    return write(c, () => parsed.doc, delta, async () => {
+    return write(c, (current) => withStoredLicence(parsed.doc, current, c.get("config")), delta, async () => {
       const row = await getGroup(c.get("database"), c.get("tenantId"), c.req.param("id"));
       if (!row) throw ScimError.notFound(`Group ${c.req.param("id")} not found.`);
       return streamGroup(c, c.get("database"), row, def, projectionOf(c));

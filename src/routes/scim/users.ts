@@ -5,14 +5,19 @@ import { listResponse } from "../../scim/list-response.js";
 import { applyPatch, parsePatchRequest } from "../../scim/patch/index.js";
 import {
   applyTenantPolicy,
+  managerDisplayNameOf,
+  managerIdOf,
   parseUserResource,
+  sameDoc,
   userKeys,
   validateUserDoc,
   weakETag,
+  withManagerDisplayName,
   type UserDoc,
 } from "../../scim/resources/index.js";
 import { resourceDefinitions, type ResourceDefinition } from "../../scim/schema/index.js";
 import { listRows, type ListTable } from "../../storage/listing.js";
+import type { RequestDatabase } from "../../storage/database.js";
 import { loadTenantPolicy, tenantPolicyFrom, tenantPolicyStatement } from "../../storage/tenants.js";
 import {
   createUser,
@@ -26,13 +31,11 @@ import {
   type UserRow,
 } from "../../storage/users.js";
 import { checkIfMatch } from "./conditional.js";
+import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
 import { parseListQuery, projectionOf, searchRequestParameters, type RawListParameters } from "./list-query.js";
 import { readScimBody, scimJson } from "./scim-json.js";
 import { tenantBaseUrl } from "./tenant-url.js";
 import { filterableUser, renderUsers, wantsGroups } from "./user-view.js";
-
-/** Optimistic-concurrency retries for PUT/PATCH before answering 409. */
-const WRITE_ATTEMPTS = 3;
 
 export const usersTable: ListTable<UserRow> = {
   table: "users",
@@ -42,6 +45,11 @@ export const usersTable: ListTable<UserRow> = {
     userName: { column: "user_name_key", fold: true },
     externalId: { column: "external_id", fold: false },
     workEmail: { column: "work_email_key", fold: true },
+  },
+  pagedSeek: {
+    // The direct members of a group, `groups.value eq "<groupId>"`: the memberships
+    // primary key (tenant_id, group_id, user_id) read a page at a time, never the tenant.
+    groupValue: { from: "memberships", where: "tenant_id = ?1 AND group_id = ?2", key: "user_id" },
   },
   sortColumns: { id: "id", "meta.created": "id", username: "user_name_key", externalid: "external_id" },
   fromRow: userFromRow,
@@ -70,19 +78,30 @@ function missingTenant(): ScimError {
   return new ScimError(401, "Authentication failed: a valid bearer token for this tenant is required.");
 }
 
-async function policyFor(c: Context<AppEnv>) {
-  const policy = await loadTenantPolicy(c.get("database").d1, c.get("tenantId"));
-  if (!policy) throw missingTenant();
-  return policy;
-}
-
 function uniqueness(userName: unknown): ScimError {
   return ScimError.uniqueness(`A user with userName "${String(userName)}" already exists in this tenant.`);
 }
 
 /**
- * PUT and PATCH share one loop: read, compute the new doc, write guarded by
- * the etag read; a lost race re-reads and recomputes (WRITE_ATTEMPTS).
+ * RFC 7643 §4.3: `manager.value` is the id of a user — of this tenant: an id
+ * from another tenant, or no user at all, is 400. `manager.displayName` is
+ * readOnly and comes from that user, read when the manager is set or changed
+ * (kept as stored while the manager stays the same).
+ */
+async function resolveManager(rd: RequestDatabase, tenantId: string, doc: UserDoc, previous: UserDoc | undefined): Promise<UserDoc> {
+  const managerId = managerIdOf(doc);
+  if (managerId === undefined) return doc;
+  if (previous !== undefined && managerIdOf(previous) === managerId) return withManagerDisplayName(doc, managerDisplayNameOf(previous));
+  const manager = await getUser(rd, tenantId, managerId);
+  if (!manager) throw ScimError.invalidValue(`manager.value "${managerId}" is not a user of this tenant.`);
+  return withManagerDisplayName(doc, manager.displayName);
+}
+
+/**
+ * PUT and PATCH share one loop (optimistic-write.ts): read, compute the new
+ * doc, write guarded by the etag read; a lost race changes nothing and the
+ * loop re-reads and recomputes. The tenant policy judges only the values the
+ * request changes, so disabling a user is never refused by it.
  */
 async function rewrite(c: Context<AppEnv>, next: (current: UserDoc, def: ResourceDefinition) => UserDoc): Promise<Response> {
   const def = resourceDefinitions(c.get("config")).user;
@@ -98,25 +117,24 @@ async function rewrite(c: Context<AppEnv>, next: (current: UserDoc, def: Resourc
   ]);
   const policy = tenantPolicyFrom(policyResult?.results[0]);
   if (!policy) throw missingTenant();
-  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+  return retryLostRaces(c, async (attempt) => {
     const raw = attempt === 0 ? firstRead?.results[0] : await userStatement(rd, tenantId, id, withGroups).first<Record<string, unknown>>();
     const row = raw ? userFromRow(raw) : undefined;
     if (!row) throw ScimError.notFound(`User ${id} not found.`);
     checkIfMatch(c, row.etag);
     const currentDoc = JSON.parse(row.doc) as UserDoc;
-    const doc = applyTenantPolicy(validateUserDoc(next(currentDoc, def), def), policy, c.get("config"));
-    // RFC 7644 §3.5.2: a PATCH that changes nothing leaves version and lastModified alone.
-    if (JSON.stringify(doc) === row.doc) return single(c, row, def);
+    const computed = applyTenantPolicy(validateUserDoc(next(currentDoc, def), def), policy, c.get("config"), currentDoc);
+    const doc = await resolveManager(rd, tenantId, computed, currentDoc);
+    // A write that changes nothing leaves version and lastModified alone (RFC 7644 §3.14).
+    if (sameDoc(doc, currentDoc)) return single(c, row, def);
     try {
       const outcome = await replaceUser(rd, row, doc, userKeys(doc), Date.now());
-      if (outcome.kind === "updated") return single(c, outcome.row, def);
-      if (outcome.kind === "gone") throw ScimError.notFound(`User ${id} not found.`);
+      return outcome.kind === "updated" ? await single(c, outcome.row, def) : LOST_RACE;
     } catch (err) {
       if (err instanceof UserNameTaken) throw uniqueness(doc.userName);
       throw err;
     }
-  }
-  throw new ScimError(409, "The user was modified concurrently; retry the request.");
+  });
 }
 
 /** /Users (RFC 7644 §3.3, §3.4, §3.5, §3.6). `/.search` is registered before `/:id`. */
@@ -128,9 +146,12 @@ export function userRoutes(): Hono<AppEnv> {
 
   app.post("/", async (c) => {
     const def = resourceDefinitions(c.get("config")).user;
-    const body = await readScimBody(c);
-    const policy = await policyFor(c);
-    const doc = applyTenantPolicy(parseUserResource(body, def), policy, c.get("config"));
+    const parsed = parseUserResource(await readScimBody(c), def);
+    const rd = c.get("database");
+    const tenantId = c.get("tenantId");
+    const policy = await loadTenantPolicy(rd.d1, tenantId);
+    if (!policy) throw missingTenant();
+    const doc = await resolveManager(rd, tenantId, applyTenantPolicy(parsed, policy, c.get("config")), undefined);
     try {
       const row = await createUser(c.get("database"), c.get("tenantId"), doc, userKeys(doc), Date.now());
       return await single(c, row, def, 201);
@@ -151,7 +172,10 @@ export function userRoutes(): Hono<AppEnv> {
     const def = resourceDefinitions(c.get("config")).user;
     // RFC 7644 §3.5.1: PUT replaces; the body is parsed (and userName required) before any read.
     const replacement = parseUserResource(await readScimBody(c), def);
-    return rewrite(c, () => replacement);
+    // A PUT without `active` keeps the stored value (RFC 7644 §3.5.1 leaves
+    // omitted attributes to the server): it must not reactivate a disabled
+    // user and grant a licence.
+    return rewrite(c, (current) => ("active" in replacement || !("active" in current) ? replacement : { ...replacement, active: current["active"] as boolean }));
   });
 
   app.patch("/:id", async (c) => {
