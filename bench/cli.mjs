@@ -26,6 +26,8 @@ Options:
   --sweep-tenants <n>   tenants they are spread over (default 50)
   --flips <n>           licence flip pairs (False then True) per size
                         (default 2; quick 1)
+  --bursts <n>          bursts of 20 concurrent PATCHes of one user and of
+                        one group, per size (default 10; quick 3)
   --out <dir>           results folder (default bench/results/<timestamp>)
   --keep                keep the persist directory (its path is printed)
   -h, --help            this text
@@ -46,6 +48,7 @@ export function parseOptions(argv) {
       "sweep-licences": { type: "string" },
       "sweep-tenants": { type: "string" },
       flips: { type: "string" },
+      bursts: { type: "string" },
       out: { type: "string" },
       keep: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -78,6 +81,7 @@ export function parseOptions(argv) {
     sweepLicences: int("sweep-licences", values["sweep-licences"], 10_000, 0),
     sweepTenants: int("sweep-tenants", values["sweep-tenants"], 50),
     flips: int("flips", values.flips, quick ? 1 : 2, 0),
+    bursts: int("bursts", values.bursts, quick ? 3 : 10, 0),
     out: values.out,
   };
 }

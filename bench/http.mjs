@@ -37,6 +37,7 @@ export async function request(url, { method = "GET", token, body, contentType = 
     ms,
     rowsRead: headerInt(res.headers.get("x-d1-rows-read")),
     rowsWritten: headerInt(res.headers.get("x-d1-rows-written")),
+    writeAttempts: headerInt(res.headers.get("x-write-attempts")),
   };
 }
 

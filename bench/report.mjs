@@ -99,6 +99,16 @@ export function renderMarkdown(results) {
     out.push("|---:|---:|---|---:|---:|---:|---:|");
     for (const f of results.flips) out.push(`| ${n0(f.size)} | ${n0(f.members)} | "${f.value}" | ${f.status} | ${n1(f.ms)} | ${rows(f.rowsRead)} | ${rows(f.rowsWritten)} |`);
   }
+  if (results.bursts?.length) {
+    out.push("");
+    out.push("## Concurrent PATCHes of one resource (no If-Match)");
+    out.push("");
+    out.push("Bursts of concurrent PATCHes of one user (each a different attribute) and of the big group (half externalId, half member adds). Every request must succeed; retries are the lost optimistic writes that were re-read and re-applied (`x-write-attempts`).");
+    out.push("");
+    out.push("| users | resource | bursts × writers | succeeded | retries | max attempts | p50 ms | p99 ms |");
+    out.push("|---:|---|---:|---:|---:|---:|---:|---:|");
+    for (const b of results.bursts) out.push(`| ${n0(b.size)} | ${b.kind} | ${b.bursts} × ${b.writers} | ${b.succeeded}/${b.requests} | ${n0(b.retries)} | ${b.maxAttempts} | ${n1(b.p50)} | ${n1(b.p99)} |`);
+  }
   const s = results.sweep;
   if (s) {
     out.push("");

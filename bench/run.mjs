@@ -13,7 +13,7 @@ import { HELP, parseOptions } from "./cli.mjs";
 import { AdminClient, request } from "./http.mjs";
 import { measure } from "./load.mjs";
 import { writeReport } from "./report.mjs";
-import { BUDGETS, SCENARIOS, licenceFlipBody, lookupOnly, sizeContext } from "./scenarios.mjs";
+import { BUDGETS, BURST_USER_PATHS, BURST_WRITERS, PATCH_OP, SCENARIOS, licenceFlipBody, lookupOnly, sizeContext } from "./scenarios.mjs";
 import { TenantLayout, compareShapes, groupBody, sweepSeedSql, tenantSeedSql, userBody } from "./seed.mjs";
 import { WranglerDev, freePort, killAllSync, runWranglerOk, wranglerVersion } from "./wrangler-process.mjs";
 
@@ -82,6 +82,7 @@ const results = {
   healthz: undefined,
   rows: [],
   flips: [],
+  bursts: [],
   sweep: undefined,
   shape: undefined,
   problems: [],
@@ -356,6 +357,54 @@ async function benchSize(admin, size, runTag) {
         break;
       }
     }
+  }
+  // Last, so the bursts' changes do not touch what the scenarios and flips measured.
+  if (opts.bursts > 0) await concurrentBursts(t, L, size);
+}
+
+/**
+ * Bursts of BURST_WRITERS PATCHes of one resource started together, with
+ * no If-Match: every one must succeed and keep its change. Reports the
+ * retries the optimistic write needed (x-write-attempts) and the latency.
+ */
+async function concurrentBursts(t, L, size) {
+  const writers = BURST_WRITERS;
+  for (const kind of ["user", "group"]) {
+    const replies = [];
+    for (let b = 0; b < opts.bursts; b++) {
+      // A user of the seeded tenant, or its big group (member adds plus attribute changes).
+      const target = kind === "user" ? `${t.scimBase}/Users/${L.userId((b * 7919) % L.users)}` : `${t.scimBase}/Groups/${L.groupId()}`;
+      const bodies = Array.from({ length: writers }, (_, w) => ({
+        schemas: [PATCH_OP],
+        Operations:
+          kind === "user"
+            ? [{ op: "replace", path: BURST_USER_PATHS[w % BURST_USER_PATHS.length], value: `burst ${b}.${w}` }]
+            : w % 2 === 0
+              ? [{ op: "replace", path: "externalId", value: `burst-${b}.${w}` }]
+              : [{ op: "add", path: "members", value: [{ value: L.userId((b * writers + w) % L.users) }] }],
+      }));
+      replies.push(...(await Promise.all(bodies.map((body) => request(target, { method: "PATCH", token: t.token, body })))));
+    }
+    const ok = replies.filter((r) => r.status < 300);
+    const attempts = replies.map((r) => r.writeAttempts ?? 1);
+    const ms = replies.map((r) => r.ms).sort((a, b) => a - b);
+    const pct = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+    const entry = {
+      size,
+      kind,
+      writers,
+      bursts: opts.bursts,
+      requests: replies.length,
+      succeeded: ok.length,
+      statuses: [...new Set(replies.map((r) => r.status))],
+      retries: attempts.reduce((a, n) => a + n - 1, 0),
+      maxAttempts: Math.max(...attempts),
+      p50: pct(0.5),
+      p99: pct(0.99),
+    };
+    results.bursts.push(entry);
+    log(`size ${size} concurrent ${kind} PATCH: ${entry.succeeded}/${entry.requests} ok, ${entry.retries} retries (max ${entry.maxAttempts} attempts), p50 ${entry.p50.toFixed(0)} ms, p99 ${entry.p99.toFixed(0)} ms`);
+    if (entry.succeeded !== entry.requests) results.problems.push(`size ${size} concurrent ${kind} PATCH: ${entry.requests - entry.succeeded} of ${entry.requests} failed (${entry.statuses.join(", ")})`);
   }
 }
 

@@ -20,6 +20,21 @@ export const BUDGETS = {
   excluded: { maxRead: 3, text: "≤ 3 read" },
 };
 
+/** Concurrent writers of one resource in a burst (the figure the lifecycle issue sets: 20). */
+export const BURST_WRITERS = 20;
+/** Distinct single-valued string attributes, one per concurrent writer of a user. */
+export const BURST_USER_PATHS = [
+  "displayName", "nickName", "title", "userType", "preferredLanguage", "locale", "timezone", "name.givenName", "name.familyName",
+  "name.middleName", "name.honorificPrefix", "name.honorificSuffix", "name.formatted",
+  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division",
+  "urn:ietf:params:scim:schemas:extension:klaxon:2.0:User:notificationPhoneNumber",
+  "externalId",
+];
+
 /** The same request without the `groups` attribute: what the lookup itself reads. */
 export function lookupOnly(target) {
   return { ...target, path: `${target.path}${target.path.includes("?") ? "&" : "?"}excludedAttributes=groups` };
