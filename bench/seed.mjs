@@ -185,7 +185,7 @@ export function tenantSeedSql(L) {
   lines.push(usersSeedSql(L));
   // Groups: the licensing group ("True", as Entra's Switch() sends it) and empty teams without the extension.
   const groupEtag = randomBytes(8).toString("hex");
-  // The licence step's nonce is a per-request UUID (src/storage/licences.ts).
+  // The licence step's nonce is a per-request UUID (src/licence/transitions.ts).
   const nonce = randomUUID();
   const bigDoc = JSON.stringify({ displayName: L.groupName(), [GROUP_EXT_URN]: { [LICENCE_ATTR]: "True" } });
   lines.push(`INSERT INTO groups (tenant_id, id, display_name, display_name_key, external_id, licensing, doc, member_delta, created_at, last_modified, etag)

@@ -24,7 +24,7 @@
  */
 import type { Env } from "../env.js";
 import { D1Meter, meteredD1 } from "../storage/d1-meter.js";
-import { SWEEP_BACKLOG_CAP, sweepBacklog, sweepPage } from "../storage/licences.js";
+import { SWEEP_BACKLOG_CAP, sweepBacklog, sweepPage } from "./sweep-page.js";
 
 export const PAGE_SIZE = 1000;
 export const TIME_BUDGET_MS = 20_000;

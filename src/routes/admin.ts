@@ -22,7 +22,7 @@ import {
   type Tenant,
   type TenantStats,
 } from "../storage/tenants.js";
-import { listLicences } from "../storage/licences.js";
+import { listLicences } from "../licence/current-licences.js";
 import { issueToken, listTokens, revokeToken } from "../storage/tokens.js";
 
 // ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import type { GroupDoc, GroupKeys } from "../scim/resources/index.js";
 import type { MemberDelta } from "../scim/patch/index.js";
 import type { RequestDatabase } from "./database.js";
 import { newETagToken, newResourceId } from "./ids.js";
-import { downgradeStatements, grantStatements, type LicenceStep } from "./licences.js";
+import { downgradeStatements, grantStatements, type LicenceStep } from "../licence/transitions.js";
 import { groups } from "./schema.js";
 import { isForeignKeyViolation, isUniqueViolation } from "./sqlite-errors.js";
 import { isLostRace, lostRaceGuard } from "./write-guard.js";

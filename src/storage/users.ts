@@ -6,7 +6,7 @@
 import type { UserDoc, UserKeys } from "../scim/resources/index.js";
 import type { RequestDatabase } from "./database.js";
 import { newETagToken, newResourceId } from "./ids.js";
-import { deleteUserLicenceStatements, downgradeStatements, grantStatements, type LicenceStep } from "./licences.js";
+import { deleteUserLicenceStatements, downgradeStatements, grantStatements, type LicenceStep } from "../licence/transitions.js";
 import { users } from "./schema.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
 import { isLostRace, lostRaceGuard } from "./write-guard.js";

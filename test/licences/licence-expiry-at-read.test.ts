@@ -12,7 +12,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sweepLicences } from "../../src/licence/sweep.js";
 import { dbFor } from "../../src/storage/database.js";
-import { listLicences, type LicenceView } from "../../src/storage/licences.js";
+import { listLicences, type LicenceView } from "../../src/licence/current-licences.js";
 import { getTenantStats } from "../../src/storage/tenants.js";
 import { admin } from "../support/admin-client.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";

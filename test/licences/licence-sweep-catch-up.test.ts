@@ -11,7 +11,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import worker from "../../src/index.js";
 import { sweepLicences } from "../../src/licence/sweep.js";
-import { SWEEP_BACKLOG_CAP, sweepBacklog } from "../../src/storage/licences.js";
+import { SWEEP_BACKLOG_CAP, sweepBacklog } from "../../src/licence/sweep-page.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
 import { expectExactCounters } from "../support/tenant-counters.js";
 

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listLicences } from "../../src/storage/licences.js";
+import { listLicences } from "../../src/licence/current-licences.js";
 import { dbFor } from "../../src/storage/database.js";
 import { admin } from "../support/admin-client.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";

@@ -16,7 +16,7 @@ import {
   type GroupChange,
   type GroupRow,
 } from "../../storage/groups.js";
-import type { LicenceStep } from "../../storage/licences.js";
+import type { LicenceStep } from "../../licence/transitions.js";
 import { listRows, type ListTable } from "../../storage/listing.js";
 import { checkIfMatch } from "./conditional.js";
 import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";

@@ -1,7 +1,8 @@
 /**
- * Pro licences (contract.md, "Licence rules"): the SQL that moves a licence
- * between granted, downgraded and gone, written as set-based statements that
- * join the batch of the change causing them. Invariant kept by every batch:
+ * Licence transitions: the SQL that moves a licence between granted,
+ * downgraded and gone, written as set-based statements that join the batch
+ * of the change causing them (a user's `active`, a membership, a group's
+ * licence value, a deletion). Invariant kept by every batch:
  *
  *   a user holds an `active` licence  ⇔  the user is active and a member of
  *   at least one licensing group.
@@ -9,12 +10,12 @@
  * Counters (tenant_stats.pro_licenses / downgraded_licenses) move in the same
  * batch, using SQLite's changes() — the row count of the statement just
  * before — so they stay exact under concurrent requests without reading the
- * member list (docs/licences.md).
+ * member list. The state table is in README.md beside this file.
+ *
+ * Raw SQL, not Drizzle's builder: the statements rely on changes(),
+ * INSERT … SELECT … ON CONFLICT DO UPDATE and json_each, and their exact
+ * shape is what the row budgets were measured on.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
-import type { Database } from "./database.js";
-import { licences, users } from "./schema.js";
-
 const HOUR_MS = 3_600_000;
 
 export interface LicenceStep {
@@ -169,157 +170,4 @@ export function deleteUserLicenceStatements(d1: D1Database, tenantId: string, us
       .bind(tenantId, userId),
     d1.prepare(`DELETE FROM licences WHERE tenant_id = ?1 AND user_id = ?2`).bind(tenantId, userId),
   ];
-}
-
-export interface LicenceView {
-  userId: string;
-  userName: string;
-  status: "active" | "downgraded";
-  since: string;
-  downgradedAt: string | null;
-  expiresAt: string | null;
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-/**
- * The admin listing (contract.md): a bounded page in user-id order.
- *
- * A downgraded licence whose expiresAt is at or before `now` is expired and
- * not listed, whether or not the sweep has deleted it yet: a licence is never
- * reported as held after its expiry (docs/licences.md). Same predicate as the
- * sweep (expires_at <= now is expired) and the current_licences view. An
- * active licence is listed whatever its (stale) sweep hint says.
- */
-export async function listLicences(
-  db: Database,
-  tenantId: string,
-  options: { status?: "active" | "downgraded"; limit?: number; after?: string; now?: number } = {},
-): Promise<{ licenses: LicenceView[]; nextCursor: string | null }> {
-  const limit = Math.min(Math.max(options.limit ?? 1000, 1), 1000);
-  const now = options.now ?? Date.now();
-  const conditions = [
-    eq(licences.tenantId, tenantId),
-    sql`(${licences.status} = 'active' OR ${licences.expiresAt} IS NULL OR ${licences.expiresAt} > ${now})`,
-  ];
-  if (options.status) conditions.push(eq(licences.status, options.status));
-  if (options.after) conditions.push(sql`${licences.userId} > ${options.after}`);
-  const rows = await db
-    .select({
-      userId: licences.userId,
-      userName: users.userName,
-      status: licences.status,
-      since: licences.since,
-      downgradedAt: licences.downgradedAt,
-      expiresAt: licences.expiresAt,
-    })
-    .from(licences)
-    .innerJoin(users, and(eq(users.tenantId, licences.tenantId), eq(users.id, licences.userId)))
-    .where(and(...conditions))
-    .orderBy(asc(licences.userId))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return {
-    licenses: page.map((r) => ({
-      userId: r.userId,
-      userName: r.userName,
-      status: r.status,
-      since: new Date(r.since).toISOString(),
-      downgradedAt: r.status === "downgraded" ? iso(r.downgradedAt) : null,
-      // An active licence may keep a stale sweep hint; it has no expiry.
-      expiresAt: r.status === "downgraded" ? iso(r.expiresAt) : null,
-    })),
-    nextCursor: rows.length > limit ? (page[page.length - 1]?.userId ?? null) : null,
-  };
-}
-
-export interface SweepPageResult {
-  /** Licences met in the expiry index (expired downgraded + stale hints of re-upgraded ones). */
-  scanned: number;
-  expiredByTenant: Map<string, number>;
-  rowsRead: number;
-  statements: number;
-}
-
-/**
- * One page of the licence sweep: up to `pageSize` licences whose expires_at
- * <= `at`, read through the partial expiry index (O(page) rows), then in one
- * batch: the counters, the expired downgraded licences deleted, and stale
- * hints of re-upgraded licences cleared. Every statement re-checks status, so
- * a licence revived since the read is left alone and a doubled or late run
- * changes nothing twice.
- *
- * The batch addresses the page as a range of the expiry index, not as a list
- * of keys: the index of a WITHOUT ROWID table is ordered by (expires_at,
- * tenant_id, user_id), so the page is every entry <= its last key (a
- * row-value range SQLite seeks directly). Why (bug found by
- * test/licences/licence-sweep.test.ts): the former counter statement ran a
- * correlated subquery over the whole JSON key list once per tenant of the
- * page, O(tenants × page) rows — 1.1 million rows read to expire 10,000
- * licences of 50 tenants, ~115 rows per licence; the json_each key lists also
- * cost a read per key in every statement. Now ≈ 6 rows per licence met.
- * Everything at or below the bound leaves the index in this batch (deleted,
- * or its hint cleared), so the next page starts after it.
- */
-export async function sweepPage(d1: D1Database, at: number, pageSize: number): Promise<SweepPageResult> {
-  const { results: due, meta } = await d1
-    .prepare(
-      `SELECT expires_at, tenant_id, user_id FROM licences INDEXED BY licences_expiry_idx
-       WHERE expires_at IS NOT NULL AND expires_at <= ?1 ORDER BY expires_at, tenant_id, user_id LIMIT ?2`,
-    )
-    .bind(at, pageSize)
-    .all<{ expires_at: number; tenant_id: string; user_id: string }>();
-  const expiredByTenant = new Map<string, number>();
-  const last = due[due.length - 1];
-  if (!last) return { scanned: 0, expiredByTenant, rowsRead: meta.rows_read ?? 0, statements: 1 };
-  // The page as an index range: (expires_at, tenant_id, user_id) <= the last key read (which is <= at).
-  const inPage = `expires_at IS NOT NULL AND (expires_at, tenant_id, user_id) <= (?1, ?2, ?3)`;
-  const bound = [last.expires_at, last.tenant_id, last.user_id] as const;
-  const batch = await d1.batch([
-    d1
-      .prepare(
-        `UPDATE tenant_stats SET downgraded_licenses = downgraded_licenses - c.n
-         FROM (SELECT tenant_id, count(*) AS n FROM licences INDEXED BY licences_expiry_idx
-               WHERE ${inPage} AND status = 'downgraded' GROUP BY tenant_id) c
-         WHERE tenant_stats.tenant_id = c.tenant_id`,
-      )
-      .bind(...bound),
-    d1.prepare(`DELETE FROM licences INDEXED BY licences_expiry_idx WHERE ${inPage} AND status = 'downgraded' RETURNING tenant_id`).bind(...bound),
-    d1.prepare(`UPDATE licences INDEXED BY licences_expiry_idx SET expires_at = NULL WHERE ${inPage} AND status = 'active'`).bind(...bound),
-  ]);
-  for (const row of (batch[1]?.results ?? []) as Array<{ tenant_id: string }>) {
-    expiredByTenant.set(row.tenant_id, (expiredByTenant.get(row.tenant_id) ?? 0) + 1);
-  }
-  const rowsRead = (meta.rows_read ?? 0) + batch.reduce((n, r) => n + (r.meta.rows_read ?? 0), 0);
-  return { scanned: due.length, expiredByTenant, rowsRead, statements: 4 };
-}
-
-/** Most index entries sweepBacklog reads: it runs once per unfinished sweep, so its cost stays bounded however far behind. */
-export const SWEEP_BACKLOG_CAP = 100_000;
-
-export interface SweepBacklog {
-  /** Licences still due (expires_at <= at) in the expiry index; a lower bound when `capped`. */
-  due: number;
-  /** True when the count stopped at the cap: there are at least `due`. */
-  capped: boolean;
-  rowsRead: number;
-}
-
-/**
- * How many licences the sweep still has to visit at `at`: the due range of
- * the partial expiry index — expired downgraded licences, and re-upgraded
- * ones whose stale hint is due to be cleared. Counted inside the index only
- * (a covering scan, no table lookup) and through a LIMIT subquery, so it
- * reads at most `cap` rows whatever the backlog.
- */
-export async function sweepBacklog(d1: D1Database, at: number, cap: number = SWEEP_BACKLOG_CAP): Promise<SweepBacklog> {
-  const { results, meta } = await d1
-    .prepare(
-      `SELECT count(*) AS due FROM (
-         SELECT 1 FROM licences INDEXED BY licences_expiry_idx WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)`,
-    )
-    .bind(at, cap)
-    .all<{ due: number }>();
-  const due = results[0]?.due ?? 0;
-  return { due, capped: due >= cap, rowsRead: meta.rows_read ?? 0 };
 }
