@@ -2,8 +2,9 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./context.js";
-import { requestLog } from "./middleware/request-log.js";
-import { scimAwarePath } from "./middleware/scim-path.js";
+import { meteredDatabase } from "./middleware/metered-database/index.js";
+import { requestLog } from "./middleware/request-log/index.js";
+import { scimAwarePath } from "./request-path.js";
 import { adminRoutes } from "./routes/admin.js";
 import { scimApp } from "./routes/scim/index.js";
 import { ScimError, scimErrorResponse } from "./scim/errors.js";
@@ -12,6 +13,7 @@ import { ScimError, scimErrorResponse } from "./scim/errors.js";
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ getPath: scimAwarePath });
   app.use("*", requestId());
+  app.use("*", meteredDatabase);
   app.use("*", requestLog);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));

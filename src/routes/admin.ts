@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context.js";
-import { adminBearerAuth } from "../middleware/admin-auth.js";
+import { adminBearerAuth } from "../middleware/admin-auth/index.js";
 import type { Database } from "../storage/database.js";
 import {
   createTenant,

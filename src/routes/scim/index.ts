@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../context.js";
-import { scimBearerAuth } from "../../middleware/scim-auth.js";
+import { scimBearerAuth } from "../../middleware/scim-auth/index.js";
 import { ScimError, scimErrorResponse } from "../../scim/errors.js";
 import { discoveryRoutes } from "./discovery.js";
 import { groupRoutes } from "./groups.js";

@@ -1,21 +1,16 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../context.js";
-import { vendorConfig } from "../env.js";
-import { dbFor } from "../storage/database.js";
-import { D1Meter } from "../storage/d1-meter.js";
+import type { AppEnv } from "../../context.js";
 
 /**
- * Opens the request's metered database, and on the way out writes the D1
- * metrics headers (EXPOSE_DB_METRICS, contract.md) and one structured JSON
- * log line (Workers Logs indexes its fields). Never logs headers or bodies,
- * so a token cannot end up in a log.
+ * On the way out: the D1 metrics headers (EXPOSE_DB_METRICS) and one
+ * structured JSON log line (Workers Logs indexes its fields) per request.
+ * Never logs headers or bodies, so a token cannot end up in a log. Runs
+ * after meteredDatabase has opened the request's database.
  */
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
-  const meter = new D1Meter();
-  c.set("database", dbFor(c.env.DB, meter));
-  c.set("config", vendorConfig(c.env));
   await next();
+  const meter = c.get("database").meter;
   if (c.env.EXPOSE_DB_METRICS === "true") {
     c.res.headers.set("x-d1-rows-read", String(meter.rowsRead));
     c.res.headers.set("x-d1-rows-written", String(meter.rowsWritten));
@@ -24,6 +19,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   }
   console.log(
     JSON.stringify({
+      level: c.res.status >= 500 ? "error" : "info",
       type: "request",
       requestId: c.get("requestId"),
       tenant: c.req.param("tenantId") ?? null,

@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../context.js";
-import { ScimError } from "../scim/errors.js";
-import { dbFor } from "../storage/database.js";
-import { LAST_USED_RESOLUTION_MS, touchToken, verifyToken } from "../storage/tokens.js";
+import type { AppEnv } from "../../context.js";
+import { ScimError } from "../../scim/errors.js";
+import { dbFor } from "../../storage/database.js";
+import { LAST_USED_RESOLUTION_MS, touchToken, verifyToken } from "../../storage/tokens.js";
 
 /**
  * SCIM bearer authentication (contract.md, "SCIM authentication"). Our own,

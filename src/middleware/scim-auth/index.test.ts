@@ -6,8 +6,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.js";
-import { admin, createTenant, issueToken, ORIGIN, scim } from "./support/admin-client.js";
+import { createApp } from "../../app.js";
+import { admin, createTenant, issueToken, ORIGIN, scim } from "../../../test/support/admin-client.js";
 
 const ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 
