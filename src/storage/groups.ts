@@ -11,6 +11,8 @@ import type { MemberDelta } from "../scim/patch/index.js";
 import type { RequestDatabase } from "./database.js";
 import { newETagToken, newResourceId } from "./ids.js";
 import { downgradeStatements, grantStatements, type LicenceStep } from "../licence/transitions.js";
+import type { ListSource, ListTable } from "./listing.js";
+import { rowMapper } from "./rows.js";
 import { groups } from "./schema.js";
 import { isForeignKeyViolation, isUniqueViolation } from "./sqlite-errors.js";
 import { isLostRace, lostRaceGuard } from "./write-guard.js";
@@ -27,6 +29,29 @@ export class UnknownMembers extends Error {
 export class GroupNotFound extends Error {}
 
 export const MEMBER_PAGE = 1000;
+
+/** A `groups` row as D1 returns it for raw SQL. */
+export const groupFromRow = rowMapper(groups);
+
+/** Groups as the list engine reads them. */
+export const groupsList: ListTable<GroupRow> = { table: "groups", counter: "groups", fromRow: groupFromRow, id: (r) => r.id };
+
+/** The indexed ways to find groups (the list engine's sources); keys are given as stored (folded where the column is). */
+export const groupSources = {
+  id: (id: string): ListSource => ({ kind: "column", column: "id", value: id }),
+  displayNameKey: (key: string): ListSource => ({ kind: "column", column: "display_name_key", value: key }),
+  externalId: (id: string): ListSource => ({ kind: "column", column: "external_id", value: id }),
+  /** The groups of a user (Entra's and Okta's `members[value eq "<userId>"]`), through the membership user index. */
+  withMember: (userId: string): ListSource => ({
+    kind: "sql",
+    sql: `SELECT g.* FROM memberships m CROSS JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+          WHERE m.tenant_id = ?1 AND m.user_id = ?2 ORDER BY g.id`,
+    value: userId,
+  }),
+};
+
+/** Indexed orders of groups. */
+export const groupSortColumns = { id: "id", displayNameKey: "display_name_key", externalId: "external_id" } as const;
 
 export async function getGroup(rd: RequestDatabase, tenantId: string, id: string): Promise<GroupRow | undefined> {
   const [row] = await rd.db

@@ -7,6 +7,8 @@ import type { UserDoc, UserKeys } from "../scim/resources/index.js";
 import type { RequestDatabase } from "./database.js";
 import { newETagToken, newResourceId } from "./ids.js";
 import { deleteUserLicenceStatements, downgradeStatements, grantStatements, type LicenceStep } from "../licence/transitions.js";
+import type { ListSource, ListTable } from "./listing.js";
+import { rowMapper } from "./rows.js";
 import { users } from "./schema.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
 import { isLostRace, lostRaceGuard } from "./write-guard.js";
@@ -35,27 +37,36 @@ export const USER_GROUPS_COLUMN = `(SELECT json_group_array(json_array(g.id, g.d
   FROM memberships m CROSS JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
   WHERE m.tenant_id = t.tenant_id AND m.user_id = t.id) AS groups_json`;
 
+const usersRow = rowMapper(users);
+
 /** A `users` row as D1 returns it (snake_case), with `groups_json` when selected. */
 export function userFromRow(r: Record<string, unknown>): UserRow {
-  const row: UserRow = {
-    tenantId: r.tenant_id as string,
-    id: r.id as string,
-    userName: r.user_name as string,
-    userNameKey: r.user_name_key as string,
-    externalId: (r.external_id as string | null) ?? null,
-    workEmailKey: (r.work_email_key as string | null) ?? null,
-    displayName: (r.display_name as string | null) ?? null,
-    active: r.active === 1 || r.active === true,
-    doc: r.doc as string,
-    createdAt: r.created_at as number,
-    lastModified: r.last_modified as number,
-    etag: r.etag as string,
-  };
+  const row: UserRow = usersRow(r);
   if (typeof r.groups_json === "string") {
     row.groups = (JSON.parse(r.groups_json) as Array<[string, string]>).map(([id, displayName]) => ({ id, displayName }));
   }
   return row;
 }
+
+/** Users as the list engine reads them. */
+export const usersList: ListTable<UserRow> = { table: "users", counter: "users", fromRow: userFromRow, id: (r) => r.id };
+
+/** The indexed ways to find users (the list engine's sources); keys are given as stored (folded where the column is). */
+export const userSources = {
+  id: (id: string): ListSource => ({ kind: "column", column: "id", value: id }),
+  userNameKey: (key: string): ListSource => ({ kind: "column", column: "user_name_key", value: key }),
+  externalId: (id: string): ListSource => ({ kind: "column", column: "external_id", value: id }),
+  workEmailKey: (key: string): ListSource => ({ kind: "column", column: "work_email_key", value: key }),
+  /** The direct members of a group: the memberships primary key (tenant_id, group_id, user_id), a page at a time, never the tenant. */
+  memberOf: (groupId: string): ListSource => ({
+    kind: "range",
+    range: { from: "memberships", where: "tenant_id = ?1 AND group_id = ?2", key: "user_id" },
+    value: groupId,
+  }),
+};
+
+/** Indexed orders of users. */
+export const userSortColumns = { id: "id", userNameKey: "user_name_key", externalId: "external_id" } as const;
 
 /** The read of one user of the tenant; with `withGroups`, its direct groups in the same statement. */
 export function userStatement(rd: RequestDatabase, tenantId: string, id: string, withGroups = false): D1PreparedStatement {

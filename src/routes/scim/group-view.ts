@@ -1,11 +1,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.js";
+import type { GroupMember, GroupRow } from "../../provisioning/groups.js";
 import { SCIM_CONTENT_TYPE } from "../../scim/errors.js";
 import { isExcluded, project, type AttributeQuery } from "../../scim/projection.js";
 import { renderGroup, weakETag, type GroupDoc, type GroupMemberRef } from "../../scim/resources/index.js";
 import type { ResourceDefinition } from "../../scim/schema/index.js";
-import type { RequestDatabase } from "../../storage/database.js";
-import { memberPage, type GroupRow } from "../../storage/groups.js";
 import { tenantBaseUrl } from "./tenant-url.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -20,7 +19,7 @@ function meta(c: Context<AppEnv>, row: GroupRow) {
   };
 }
 
-function memberRef(base: string, m: { id: string; display: string | null }): GroupMemberRef {
+function memberRef(base: string, m: GroupMember): GroupMemberRef {
   const ref: GroupMemberRef = { value: m.id, $ref: `${base}/Users/${m.id}`, type: "User" };
   if (m.display) ref.display = m.display;
   return ref;
@@ -30,41 +29,28 @@ export function wantsMembers(projection: AttributeQuery, def: ResourceDefinition
   return !isExcluded(projection, "members", def);
 }
 
-/** A group in a list: members read in full (Entra lists with excludedAttributes=members, which reads none). */
-export async function renderGroups(
+/** Groups of a list response, with the members they were read with (none when excluded). */
+export function renderGroups(
   c: Context<AppEnv>,
-  rd: RequestDatabase,
-  rows: GroupRow[],
+  groups: Array<{ row: GroupRow; members?: GroupMember[] }>,
   def: ResourceDefinition,
   projection: AttributeQuery,
-): Promise<Record<string, unknown>[]> {
+): Record<string, unknown>[] {
   const base = tenantBaseUrl(c);
-  const out: Record<string, unknown>[] = [];
-  for (const row of rows) {
-    let members: GroupMemberRef[] | undefined;
-    if (wantsMembers(projection, def)) {
-      members = [];
-      for (let after = ""; ; ) {
-        const page = await memberPage(rd, row.tenantId, row.id, after);
-        members.push(...page.map((m) => memberRef(base, m)));
-        if (page.length === 0) break;
-        after = page[page.length - 1]?.id ?? after;
-      }
-    }
-    out.push(project(renderGroup(JSON.parse(row.doc) as GroupDoc, meta(c, row), members, def), def, projection));
-  }
-  return out;
+  return groups.map(({ row, members }) =>
+    project(renderGroup(JSON.parse(row.doc) as GroupDoc, meta(c, row), members?.map((m) => memberRef(base, m)), def), def, projection),
+  );
 }
 
 /**
  * One group as a streamed body: the resource without members, then the
- * members page by page (MEMBER_PAGE rows per D1 read), so a 100,000-member
- * group answers in full while the worker holds one page at a time.
+ * members page by page as `pages` yields them, so a 100,000-member group
+ * answers in full while the worker holds one page at a time.
  */
 export function streamGroup(
   c: Context<AppEnv>,
-  rd: RequestDatabase,
   row: GroupRow,
+  pages: AsyncIterator<GroupMember[]>,
   def: ResourceDefinition,
   projection: AttributeQuery,
   status: 200 | 201 = 200,
@@ -76,7 +62,6 @@ export function streamGroup(
   const base = tenantBaseUrl(c);
   const encoder = new TextEncoder();
   const opening = JSON.stringify(head).replace(/}$/, `${Object.keys(head).length > 0 ? "," : ""}"members":[`);
-  let after = "";
   let first = true;
   let started = false;
   const body = new ReadableStream<Uint8Array>({
@@ -86,25 +71,16 @@ export function streamGroup(
         controller.enqueue(encoder.encode(opening));
         return;
       }
-      const page = await memberPage(rd, row.tenantId, row.id, after);
-      if (page.length === 0) {
+      const page = await pages.next();
+      if (page.done) {
         controller.enqueue(encoder.encode("]}"));
         controller.close();
         return;
       }
-      after = page[page.length - 1]?.id ?? after;
-      const chunk = page.map((m) => JSON.stringify(memberRef(base, m))).join(",");
+      const chunk = page.value.map((m) => JSON.stringify(memberRef(base, m))).join(",");
       controller.enqueue(encoder.encode((first ? "" : ",") + chunk));
       first = false;
     },
   });
   return new Response(body, { status, headers });
-}
-
-export function filterableGroup(row: GroupRow): Record<string, unknown> {
-  return {
-    ...(JSON.parse(row.doc) as Record<string, unknown>),
-    id: row.id,
-    meta: { resourceType: "Group", created: iso(row.createdAt), lastModified: iso(row.lastModified), version: weakETag(row.etag) },
-  };
 }

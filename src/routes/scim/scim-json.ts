@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { SCIM_CONTENT_TYPE, ScimError } from "../../scim/errors.js";
+import { parseAttributeList, type AttributeQuery } from "../../scim/projection.js";
 
 /**
  * Reads a SCIM request body. RFC 7644 §3.1 names application/scim+json; Okta
@@ -26,4 +27,12 @@ export function scimJson(c: Context, body: unknown, status: 200 | 201 = 200, hea
     status,
     headers: { "content-type": SCIM_CONTENT_TYPE, ...headers },
   });
+}
+
+/** attributes / excludedAttributes of a single-resource request (RFC 7644 §3.9). */
+export function projectionOf(c: Context): AttributeQuery {
+  return {
+    attributes: parseAttributeList(c.req.query("attributes")),
+    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
+  };
 }

@@ -3,6 +3,7 @@
  * weak entity tag (RFC 7232 §2.3); If-Match is compared weakly, as §3.14's
  * examples do with W/"…" tags.
  */
+import { ScimError } from "../errors.js";
 
 export function weakETag(token: string): string {
   return `W/"${token.replace(/["\\]/g, "")}"`;
@@ -35,4 +36,15 @@ export function eTagMatches(condition: string[] | "*", version: string): boolean
   const current = parseIfMatch(version);
   const tag = Array.isArray(current) ? current[0] : undefined;
   return tag !== undefined && condition.includes(tag);
+}
+
+/**
+ * If-Match on PUT, PATCH and DELETE (RFC 7644 §3.14): a version that does not
+ * match → 412. Absent → the write is unconditional (Entra and Okta never send it).
+ */
+export function checkIfMatch(header: string | undefined, etagToken: string): void {
+  const condition = parseIfMatch(header);
+  if (condition !== undefined && !eTagMatches(condition, weakETag(etagToken))) {
+    throw new ScimError(412, "The resource has changed: its version no longer matches If-Match.");
+  }
 }

@@ -24,6 +24,6 @@ export {
   type GroupKeys,
 } from "./group.js";
 export { applyTenantPolicy, DEFAULT_LOCATION, type TenantPolicy } from "./tenant-policy.js";
-export { weakETag, parseIfMatch, eTagMatches } from "./etag.js";
+export { weakETag, parseIfMatch, eTagMatches, checkIfMatch } from "./etag.js";
 export { sameDoc } from "./same-doc.js";
 export { managerIdOf, managerDisplayNameOf, withManagerDisplayName } from "./manager.js";

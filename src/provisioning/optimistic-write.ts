@@ -1,6 +1,5 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../../context.js";
-import { ScimError } from "../../scim/errors.js";
+import { ScimError } from "../scim/errors.js";
+import type { ProvisioningContext } from "./context.js";
 
 /**
  * Attempts of one read–compute–guarded-write loop. A client that sent no
@@ -25,15 +24,14 @@ function pause(attempt: number): Promise<void> {
 /**
  * Runs `attempt` until it does not lose its race. Each attempt re-reads the
  * resource, so an If-Match that held for a lost attempt is checked again
- * against the winner's version (→ 412). The number of attempts is recorded
- * for the request log (and x-write-attempts with EXPOSE_DB_METRICS). Past
- * WRITE_ATTEMPTS, 429 with Retry-After: the resource is being written faster
- * than it can be written, and identity providers retry 429 soon.
+ * against the winner's version (→ 412). Past WRITE_ATTEMPTS, 429 with
+ * Retry-After: the resource is being written faster than it can be written,
+ * and identity providers retry 429 soon.
  */
-export async function retryLostRaces<T>(c: Context<AppEnv>, attempt: (n: number) => Promise<T | typeof LOST_RACE>): Promise<T> {
+export async function retryLostRaces<T>(ctx: ProvisioningContext, attempt: (n: number) => Promise<T | typeof LOST_RACE>): Promise<T> {
   for (let n = 0; n < WRITE_ATTEMPTS; n++) {
     if (n > 0) await pause(n);
-    c.set("writeAttempts", n + 1);
+    ctx.onAttempt?.(n + 1);
     const result = await attempt(n);
     if (result !== LOST_RACE) return result;
   }

@@ -1,9 +1,8 @@
-import type { Context } from "hono";
-import { bindFilter, checkMembershipFilter, findSeek, parseFilter, type BoundFilter, type Seek } from "../../scim/filter/index.js";
-import { ScimError } from "../../scim/errors.js";
-import { MAX_RESULTS, parsePagination, parseSortOrder } from "../../scim/list-response.js";
-import { parseAttributeList, type AttributeQuery } from "../../scim/projection.js";
-import { resolvePath, type ResolvedPath, type ResourceDefinition } from "../../scim/schema/index.js";
+import { bindFilter, checkMembershipFilter, findSeek, parseFilter, type BoundFilter, type Seek } from "./filter/index.js";
+import { ScimError } from "./errors.js";
+import { MAX_RESULTS, parsePagination, parseSortOrder } from "./list-response.js";
+import { parseAttributeList, type AttributeQuery } from "./projection.js";
+import { resolvePath, type ResolvedPath, type ResourceDefinition } from "./schema/index.js";
 
 /** The parameters of RFC 7644 §3.4.2 from a query string or a SearchRequest body (§3.4.3). */
 export interface ListQuery {
@@ -64,12 +63,4 @@ export function searchRequestParameters(body: unknown): RawListParameters {
     if (name) out[name] = value;
   }
   return out;
-}
-
-/** attributes / excludedAttributes of a single-resource request (RFC 7644 §3.9). */
-export function projectionOf(c: Context): AttributeQuery {
-  return {
-    attributes: parseAttributeList(c.req.query("attributes")),
-    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
-  };
 }

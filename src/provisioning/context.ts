@@ -1,0 +1,17 @@
+import type { VendorConfig } from "../env.js";
+import type { RequestDatabase } from "../storage/database.js";
+
+/** What a provisioning operation needs from the request, and nothing of HTTP. */
+export interface ProvisioningContext {
+  rd: RequestDatabase;
+  tenantId: string;
+  config: VendorConfig;
+  /** The request's If-Match header, when sent (RFC 7644 §3.14). */
+  ifMatch?: string | undefined;
+  /** Told the attempt number of each read–compute–write round (the request log reports it). */
+  onAttempt?: (attempt: number) => void;
+  /** The clock of writes (ms); Date.now by default. */
+  now?: () => number;
+}
+
+export const nowOf = (ctx: ProvisioningContext): number => (ctx.now ?? Date.now)();

@@ -1,0 +1,199 @@
+/**
+ * Groups as the SCIM routes provision them: the read–compute–guarded-write
+ * loop for attribute changes, member deltas, and the licence decision of a
+ * group write (the licence value kept when absent, the tenant's
+ * licenceWhenAbsent on create; the order of row, delta and licence flip is
+ * src/storage/groups.ts's writeGroup), each write one D1 batch. Routes
+ * parse, call one function here, render.
+ */
+import type { LicenceStep } from "../licence/transitions.js";
+import { ScimError } from "../scim/errors.js";
+import type { ListQuery } from "../scim/list-query.js";
+import { applyPatch, foldMemberOperations, type MemberDelta, type PatchOperation } from "../scim/patch/index.js";
+import {
+  checkIfMatch,
+  groupKeys,
+  sameDoc,
+  validateGroupDoc,
+  weakETag,
+  withStoredLicence,
+  type GroupDoc,
+  type ParsedGroup,
+} from "../scim/resources/index.js";
+import { resourceDefinitions } from "../scim/schema/index.js";
+import * as store from "../storage/groups.js";
+import { DisplayNameTaken, GroupNotFound, UnknownMembers, type GroupChange, type GroupRow } from "../storage/groups.js";
+import { listRows } from "../storage/listing.js";
+import { nowOf, type ProvisioningContext } from "./context.js";
+import { folded, listPlan, type ListSpec } from "./list-plan.js";
+import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
+
+export type { GroupRow } from "../storage/groups.js";
+
+/** A member as a group's `members` shows it. */
+export interface GroupMember {
+  id: string;
+  display: string | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function filterableGroup(row: GroupRow): Record<string, unknown> {
+  return {
+    ...(JSON.parse(row.doc) as Record<string, unknown>),
+    id: row.id,
+    meta: { resourceType: "Group", created: iso(row.createdAt), lastModified: iso(row.lastModified), version: weakETag(row.etag) },
+  };
+}
+
+const GROUP_LISTING: ListSpec<GroupRow> = {
+  sources: {
+    id: store.groupSources.id,
+    displayName: folded(store.groupSources.displayNameKey),
+    externalId: store.groupSources.externalId,
+    memberValue: store.groupSources.withMember,
+  },
+  sortColumns: {
+    id: store.groupSortColumns.id,
+    "meta.created": store.groupSortColumns.id,
+    displayname: store.groupSortColumns.displayNameKey,
+    externalid: store.groupSortColumns.externalId,
+  },
+  filterable: filterableGroup,
+};
+
+/** The licence context of a group write: no read, the grace is looked up inside the SQL that needs it. */
+function licenceStep(ctx: ProvisioningContext): LicenceStep {
+  return { tenantId: ctx.tenantId, now: nowOf(ctx), nonce: crypto.randomUUID() };
+}
+
+function notFound(id: string): ScimError {
+  return ScimError.notFound(`Group ${id} not found.`);
+}
+
+function translate(err: unknown, displayName?: unknown): unknown {
+  if (err instanceof DisplayNameTaken) return ScimError.uniqueness(`A group named "${String(displayName)}" already exists in this tenant.`);
+  if (err instanceof UnknownMembers) {
+    const shown = err.ids.slice(0, 20).join(", ") + (err.ids.length > 20 ? `, … (${err.ids.length} in all)` : "");
+    return ScimError.invalidValue(`Members must be users of this tenant; unknown: ${shown}. Nothing was applied.`);
+  }
+  if (err instanceof GroupNotFound) return ScimError.notFound("Group not found.");
+  return err;
+}
+
+export async function getGroup(ctx: ProvisioningContext, id: string): Promise<GroupRow> {
+  const row = await store.getGroup(ctx.rd, ctx.tenantId, id);
+  if (!row) throw notFound(id);
+  return row;
+}
+
+/** A group's members, a page at a time in user-id order (keyset), for a streamed response. */
+export async function* memberPages(ctx: ProvisioningContext, groupId: string): AsyncGenerator<GroupMember[]> {
+  for (let after = ""; ; ) {
+    const page = await store.memberPage(ctx.rd, ctx.tenantId, groupId, after);
+    if (page.length === 0) return;
+    yield page;
+    after = page[page.length - 1]?.id ?? after;
+  }
+}
+
+/**
+ * GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2). Members are not
+ * in the stored doc: parseListQuery answers members[value eq] by seek and
+ * refuses other member filters. With `withMembers`, each group's members are
+ * read in full (Entra lists with excludedAttributes=members, which reads none).
+ */
+export async function listGroups(
+  ctx: ProvisioningContext,
+  query: ListQuery,
+  withMembers: boolean,
+): Promise<{ total: number; groups: Array<{ row: GroupRow; members?: GroupMember[] }> }> {
+  const { total, rows } = await listRows(ctx.rd, store.groupsList, ctx.tenantId, listPlan(query, GROUP_LISTING));
+  const groups: Array<{ row: GroupRow; members?: GroupMember[] }> = [];
+  for (const row of rows) {
+    if (!withMembers) {
+      groups.push({ row });
+      continue;
+    }
+    const members: GroupMember[] = [];
+    for await (const page of memberPages(ctx, row.id)) members.push(...page);
+    groups.push({ row, members });
+  }
+  return { total, groups };
+}
+
+/** POST /Groups (RFC 7644 §3.3). */
+export async function createGroup(ctx: ProvisioningContext, parsed: ParsedGroup): Promise<GroupRow> {
+  try {
+    return await store.createGroup(ctx.rd, licenceStep(ctx), parsed.doc, groupKeys(parsed.doc, ctx.config), parsed.members ?? []);
+  } catch (err) {
+    throw translate(err, parsed.doc.displayName);
+  }
+}
+
+/**
+ * PATCH and PUT: attribute changes go through the etag-guarded row update
+ * (optimistic-write.ts: a lost race changes nothing, and the loop re-reads
+ * and recomputes); member changes are a delta. A member-only PATCH (Entra's
+ * usual) reads nothing before its batch and cannot lose a race. Answers the
+ * group's version after the write.
+ */
+async function write(
+  ctx: ProvisioningContext,
+  id: string,
+  compute: ((current: GroupDoc) => GroupDoc) | undefined,
+  delta: MemberDelta | undefined,
+): Promise<string> {
+  const def = resourceDefinitions(ctx.config).group;
+  const needsRow = compute !== undefined || ctx.ifMatch !== undefined;
+  return retryLostRaces(ctx, async () => {
+    let change: GroupChange | undefined;
+    let current: GroupRow | undefined;
+    if (needsRow) {
+      current = await getGroup(ctx, id);
+      checkIfMatch(ctx.ifMatch, current.etag);
+      if (compute) {
+        const currentDoc = JSON.parse(current.doc) as GroupDoc;
+        const { doc } = validateGroupDoc(compute(currentDoc), def, ctx.config);
+        if (!sameDoc(doc, currentDoc)) {
+          // An absent licence value keeps the group's licence (groupKeys).
+          const keys = groupKeys(doc, ctx.config, current.licensing);
+          change = { current, doc, keys: { ...keys, licensing: keys.licensing ?? current.licensing } };
+        }
+      }
+    }
+    if (!change && !delta) return current?.etag ?? "";
+    try {
+      const outcome = await store.writeGroup(ctx.rd, licenceStep(ctx), id, change, delta);
+      if (outcome.kind === "gone") throw notFound(id);
+      if (outcome.kind === "lostRace") return LOST_RACE;
+      return outcome.etag;
+    } catch (err) {
+      throw translate(err, change?.doc.displayName);
+    }
+  });
+}
+
+/** PUT /Groups/{id} (RFC 7644 §3.5.1): attributes and the whole member list (omitted = none); answers the group as stored. */
+export async function replaceGroup(ctx: ProvisioningContext, id: string, parsed: ParsedGroup): Promise<GroupRow> {
+  const delta: MemberDelta = { replaceAll: true, add: parsed.members ?? [], remove: [] };
+  await write(ctx, id, (current) => withStoredLicence(parsed.doc, current, ctx.config), delta);
+  return getGroup(ctx, id);
+}
+
+/**
+ * PATCH /Groups/{id} (RFC 7644 §3.5.2): member operations fold into one
+ * delta, the others apply to the doc in order. Answers the new version.
+ */
+export function patchGroup(ctx: ProvisioningContext, id: string, ops: PatchOperation[]): Promise<string> {
+  const def = resourceDefinitions(ctx.config).group;
+  const { memberOps, otherOps } = foldMemberOperations(ops);
+  const compute = otherOps.length > 0 ? (doc: GroupDoc) => applyPatch(doc, otherOps, def) as GroupDoc : undefined;
+  return write(ctx, id, compute, memberOps);
+}
+
+/** DELETE /Groups/{id} (RFC 7644 §3.6): members who held their licence only through it are downgraded in the same batch. */
+export async function deleteGroup(ctx: ProvisioningContext, id: string): Promise<void> {
+  if (ctx.ifMatch !== undefined) checkIfMatch(ctx.ifMatch, (await getGroup(ctx, id)).etag);
+  if (!(await store.deleteGroup(ctx.rd, licenceStep(ctx), id))) throw notFound(id);
+}
