@@ -3,6 +3,7 @@
  * expiresAt has passed is not held, whether or not the sweep has deleted it.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
+import { dateTime } from "../scim/data-types.js";
 import type { Database } from "../storage/database.js";
 import { licences, users } from "../storage/schema.js";
 
@@ -15,7 +16,7 @@ export interface LicenceView {
   expiresAt: string | null;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const orNull = (ms: number | null): string | null => (ms === null ? null : dateTime(ms));
 
 /**
  * The admin listing (contract.md): a bounded page in user-id order.
@@ -59,10 +60,10 @@ export async function listLicences(
       userId: r.userId,
       userName: r.userName,
       status: r.status,
-      since: new Date(r.since).toISOString(),
-      downgradedAt: r.status === "downgraded" ? iso(r.downgradedAt) : null,
+      since: dateTime(r.since),
+      downgradedAt: r.status === "downgraded" ? orNull(r.downgradedAt) : null,
       // An active licence may keep a stale sweep hint; it has no expiry.
-      expiresAt: r.status === "downgraded" ? iso(r.expiresAt) : null,
+      expiresAt: r.status === "downgraded" ? orNull(r.expiresAt) : null,
     })),
     nextCursor: rows.length > limit ? (page[page.length - 1]?.userId ?? null) : null,
   };

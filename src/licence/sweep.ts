@@ -23,6 +23,7 @@
  * the request log lines are, so Workers Logs can filter on it.
  */
 import type { Env } from "../env.js";
+import { dateTime } from "../scim/data-types.js";
 import { D1Meter, meteredD1 } from "../storage/d1-meter.js";
 import { SWEEP_BACKLOG_CAP, sweepBacklog, sweepPage } from "./sweep-page.js";
 
@@ -89,7 +90,7 @@ export async function sweepLicences(
       backlogCapped = left.capped;
       log("error", {
         type: "licence-sweep-backlog",
-        scheduledTime: new Date(scheduledTime).toISOString(),
+        scheduledTime: dateTime(scheduledTime),
         backlog: left.due,
         backlogCapped: left.capped,
         expired,
@@ -117,6 +118,6 @@ export async function runLicenceSweep(env: Env, scheduledTime: number, _ctx: Exe
   for (const [tenant, count] of Object.entries(report.expiredByTenant)) {
     log("info", { type: "licence-sweep", tenant, expired: count, scheduledTime });
   }
-  log("info", { type: "licence-sweep-summary", scheduledTime: new Date(scheduledTime).toISOString(), ...report, expiredByTenant: undefined });
+  log("info", { type: "licence-sweep-summary", scheduledTime: dateTime(scheduledTime), ...report, expiredByTenant: undefined });
   return report;
 }

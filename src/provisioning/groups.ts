@@ -27,6 +27,7 @@ import { listRows } from "../storage/listing.js";
 import { nowOf, type ProvisioningContext } from "./context.js";
 import { folded, listPlan, type ListSpec } from "./list-plan.js";
 import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
+import { dateTime } from "../scim/data-types.js";
 
 export type { GroupRow } from "../storage/groups.js";
 
@@ -36,13 +37,12 @@ export interface GroupMember {
   display: string | null;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function filterableGroup(row: GroupRow): Record<string, unknown> {
   return {
     ...(JSON.parse(row.doc) as Record<string, unknown>),
     id: row.id,
-    meta: { resourceType: "Group", created: iso(row.createdAt), lastModified: iso(row.lastModified), version: weakETag(row.etag) },
+    meta: { resourceType: "Group", created: dateTime(row.createdAt), lastModified: dateTime(row.lastModified), version: weakETag(row.etag) },
   };
 }
 

@@ -4,7 +4,8 @@
  * predicate, and the sort. SCIM semantics — case folding, the filter
  * engine, sort keys — stay here and in src/scim; storage runs SQL.
  */
-import { foldCase, matchesFilter, type Seek } from "../scim/filter/index.js";
+import { foldCase } from "../scim/data-types.js";
+import { matchesFilter, type Seek } from "../scim/filter/index.js";
 import { sortName, sortValue } from "../scim/sort.js";
 import type { ListQuery } from "../scim/list-query.js";
 import type { ListPlan, ListSource } from "../storage/listing.js";

@@ -27,17 +27,17 @@ import { UserNameTaken, type UserRow } from "../storage/users.js";
 import { nowOf, type ProvisioningContext } from "./context.js";
 import { folded, listPlan, type ListSpec } from "./list-plan.js";
 import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
+import { dateTime } from "../scim/data-types.js";
 
 export type { UserRow } from "../storage/users.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The view the filter engine evaluates: the doc plus common attributes (RFC 7643 §3.1). */
 export function filterableUser(row: UserRow): Record<string, unknown> {
   return {
     ...(JSON.parse(row.doc) as Record<string, unknown>),
     id: row.id,
-    meta: { resourceType: "User", created: iso(row.createdAt), lastModified: iso(row.lastModified), version: weakETag(row.etag) },
+    meta: { resourceType: "User", created: dateTime(row.createdAt), lastModified: dateTime(row.lastModified), version: weakETag(row.etag) },
   };
 }
 

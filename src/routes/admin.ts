@@ -24,6 +24,8 @@ import {
 } from "../storage/tenants.js";
 import { listLicences } from "../licence/current-licences.js";
 import { issueToken, listTokens, revokeToken } from "../storage/tokens.js";
+import { dateTime } from "../scim/data-types.js";
+import { normaliseDomains, normaliseLocations } from "../scim/resources/tenant-policy.js";
 
 // ---------------------------------------------------------------------------
 // Request schemas (Zod 4). Strict: a misspelt field is an error naming it,
@@ -43,9 +45,10 @@ const proGraceHours = z.int({ error: "must be an integer from 0 to 23" }).min(0,
 const licenceWhenAbsent = z.enum(["pro", "free"], { error: 'must be "pro" or "free"' });
 const tenantFields = {
   name,
-  allowedDomains: z.array(domain, { error: "must be an array of domains" }).max(100, { error: "must list at most 100 domains" }),
+  // Stored as the SCIM policy compares them: "@Contoso.COM." and "contoso.com" are one domain.
+  allowedDomains: z.array(domain, { error: "must be an array of domains" }).max(100, { error: "must list at most 100 domains" }).transform(normaliseDomains),
   proGraceHours,
-  locations: z.array(location, { error: "must be an array of strings" }).max(1000, { error: "must list at most 1000 locations" }),
+  locations: z.array(location, { error: "must be an array of strings" }).max(1000, { error: "must list at most 1000 locations" }).transform(normaliseLocations),
   licenceWhenAbsent,
 };
 
@@ -168,8 +171,7 @@ function query<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> 
 // ---------------------------------------------------------------------------
 // Response shapes.
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : dateTime(ms));
 
 interface TenantView {
   id: string;
@@ -193,7 +195,7 @@ function tenantView(c: Context<AppEnv>, tenant: Tenant, stats?: TenantStats): Te
     proGraceHours: tenant.proGraceHours,
     locations: tenant.locations,
     licenceWhenAbsent: tenant.licenceWhenAbsent,
-    createdAt: iso(tenant.createdAt),
+    createdAt: dateTime(tenant.createdAt),
   };
   if (stats) view.stats = stats;
   return view;
@@ -272,7 +274,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const issued = await issueToken(db, c.env.TOKENS, tenant.id, { label, expiresInDays: body.expiresInDays ?? null });
     // The only time the plain token is ever shown (contract.md, "SCIM authentication").
     return c.json(
-      { id: issued.id, token: issued.token, label: issued.label, createdAt: iso(issued.createdAt), expiresAt: isoOrNull(issued.expiresAt) },
+      { id: issued.id, token: issued.token, label: issued.label, createdAt: dateTime(issued.createdAt), expiresAt: isoOrNull(issued.expiresAt) },
       201,
     );
   });
@@ -285,9 +287,9 @@ export function adminRoutes(): Hono<AppEnv> {
       tokens: rows.map((t) => ({
         id: t.id,
         label: t.label,
-        createdAt: iso(t.createdAt),
+        createdAt: dateTime(t.createdAt),
         expiresAt: isoOrNull(t.expiresAt),
-        ...(t.lastUsedAt === null ? {} : { lastUsedAt: iso(t.lastUsedAt) }),
+        ...(t.lastUsedAt === null ? {} : { lastUsedAt: dateTime(t.lastUsedAt) }),
       })),
     });
   });

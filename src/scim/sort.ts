@@ -1,5 +1,5 @@
 /** Sorting (RFC 7644 §3.4.2.3): the key a resource sorts by. Pure. */
-import { foldCase } from "./filter/index.js";
+import { foldCase } from "./data-types.js";
 import type { ResolvedPath } from "./schema/index.js";
 
 /** `sortBy`'s canonical name in lower case, e.g. "name.familyname" or "<urn>:employeenumber". */

@@ -10,6 +10,7 @@
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "./database.js";
 import { tenants, tenantStats } from "./schema.js";
+import { isUniqueViolation } from "./sqlite-errors.js";
 import { purgeTenantTokens } from "./tokens.js";
 
 /** contract.md, "URLs": `tenantId`. */
@@ -72,22 +73,6 @@ export class TenantIdTakenError extends Error {
   }
 }
 
-/**
- * Same normalisation as the SCIM policy check (src/scim/resources/tenant-policy.ts):
- * "@Contoso.COM." and "contoso.com" are one domain.
- */
-export function normaliseDomain(domain: string): string {
-  return domain.trim().replace(/^@/, "").replace(/\.$/, "").normalize("NFKC").toLowerCase();
-}
-
-function normaliseDomains(domains: readonly string[]): string[] {
-  return [...new Set(domains.map(normaliseDomain).filter((d) => d.length > 0))];
-}
-
-/** Locations keep the tenant's spelling (it is what gets stored on users); exact duplicates are dropped. */
-function normaliseLocations(locations: readonly string[]): string[] {
-  return [...new Set(locations.map((l) => l.trim()).filter((l) => l.length > 0))];
-}
 
 /** The column is NOT NULL DEFAULT 'pro' and only "pro"/"free" are written; anything else reads as the default. */
 function parseLicenceWhenAbsent(value: unknown): LicenceWhenAbsent {
@@ -125,13 +110,6 @@ export function newTenantId(): string {
   return ("t" + [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")).slice(0, 16);
 }
 
-function isUniqueViolation(err: unknown, target: string): boolean {
-  // Drizzle wraps the D1 error ("Failed query: …") and keeps it as `cause`.
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes(`UNIQUE constraint failed: ${target}`)) return true;
-  }
-  return false;
-}
 
 /** Inserts the tenant and its counters row in one batch (one transaction, platform-notes §1.2). */
 export async function createTenant(db: Database, input: NewTenant, now: number = Date.now()): Promise<Tenant> {
@@ -140,9 +118,9 @@ export async function createTenant(db: Database, input: NewTenant, now: number =
   const row: TenantRow = {
     id,
     name: input.name.trim(),
-    allowedDomains: JSON.stringify(normaliseDomains(input.allowedDomains ?? [])),
+    allowedDomains: JSON.stringify(input.allowedDomains ?? []),
     proGraceHours: input.proGraceHours ?? DEFAULT_PRO_GRACE_HOURS,
-    locations: JSON.stringify(normaliseLocations(input.locations ?? [])),
+    locations: JSON.stringify(input.locations ?? []),
     licenceWhenAbsent: input.licenceWhenAbsent ?? DEFAULT_LICENCE_WHEN_ABSENT,
     createdAt: now,
     updatedAt: now,
@@ -231,9 +209,9 @@ export async function patchTenant(
 ): Promise<Tenant | undefined> {
   const set: Partial<TenantRow> = { updatedAt: now };
   if (changes.name !== undefined) set.name = changes.name.trim();
-  if (changes.allowedDomains !== undefined) set.allowedDomains = JSON.stringify(normaliseDomains(changes.allowedDomains));
+  if (changes.allowedDomains !== undefined) set.allowedDomains = JSON.stringify(changes.allowedDomains);
   if (changes.proGraceHours !== undefined) set.proGraceHours = changes.proGraceHours;
-  if (changes.locations !== undefined) set.locations = JSON.stringify(normaliseLocations(changes.locations));
+  if (changes.locations !== undefined) set.locations = JSON.stringify(changes.locations);
   if (changes.licenceWhenAbsent !== undefined) set.licenceWhenAbsent = changes.licenceWhenAbsent;
   const [row] = await db
     .update(tenants)

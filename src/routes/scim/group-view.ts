@@ -6,14 +6,14 @@ import { isExcluded, project, type AttributeQuery } from "../../scim/projection.
 import { renderGroup, weakETag, type GroupDoc, type GroupMemberRef } from "../../scim/resources/index.js";
 import type { ResourceDefinition } from "../../scim/schema/index.js";
 import { tenantBaseUrl } from "./tenant-url.js";
+import { dateTime } from "../../scim/data-types.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function meta(c: Context<AppEnv>, row: GroupRow) {
   return {
     id: row.id,
-    created: iso(row.createdAt),
-    lastModified: iso(row.lastModified),
+    created: dateTime(row.createdAt),
+    lastModified: dateTime(row.lastModified),
     version: weakETag(row.etag),
     location: `${tenantBaseUrl(c)}/Groups/${row.id}`,
   };

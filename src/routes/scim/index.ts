@@ -3,13 +3,14 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../context.js";
 import { scimBearerAuth } from "../../middleware/scim-auth/index.js";
+import { MAX_PAYLOAD_SIZE } from "../../scim/discovery/index.js";
 import { ScimError, scimErrorResponse } from "../../scim/errors.js";
 import { discoveryRoutes } from "./discovery.js";
 import { groupRoutes } from "./groups.js";
 import { userRoutes } from "./users.js";
 
-/** The maxPayloadSize advertised in /ServiceProviderConfig. */
-export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** The body limit is the maxPayloadSize /ServiceProviderConfig advertises. */
+const MAX_PAYLOAD_BYTES = MAX_PAYLOAD_SIZE;
 
 const KNOWN_PATHS: Array<{ pattern: RegExp; methods: string[] }> = [
   { pattern: /^\/(Users|Groups)$/, methods: ["GET", "POST"] },

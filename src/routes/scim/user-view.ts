@@ -5,8 +5,8 @@ import { project, type AttributeQuery } from "../../scim/projection.js";
 import { renderUser, weakETag, type UserDoc } from "../../scim/resources/index.js";
 import type { ResourceDefinition } from "../../scim/schema/index.js";
 import { tenantBaseUrl } from "./tenant-url.js";
+import { dateTime } from "../../scim/data-types.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Whether the response shows `groups` (returned by default, RFC 7643 §4.1.2). */
 export function wantsGroups(projection: AttributeQuery): boolean {
@@ -23,7 +23,7 @@ export function renderUsers(c: Context<AppEnv>, rows: UserRow[], def: ResourceDe
     const refs = (row.groups ?? []).map((g) => ({ value: g.id, $ref: `${base}/Groups/${g.id}`, display: g.displayName, type: "direct" as const }));
     const resource = renderUser(
       JSON.parse(row.doc) as UserDoc,
-      { id: row.id, created: iso(row.createdAt), lastModified: iso(row.lastModified), version: weakETag(row.etag), location: `${base}/Users/${row.id}` },
+      { id: row.id, created: dateTime(row.createdAt), lastModified: dateTime(row.lastModified), version: weakETag(row.etag), location: `${base}/Users/${row.id}` },
       refs,
       def,
     );

@@ -7,13 +7,11 @@
  */
 import type { AttributeDefinition } from "../schema/types.js";
 import type { CompareOperator, CompareValue } from "./ast.js";
+import { foldCase, isPlainObject } from "../data-types.js";
 import { comparedAttribute, type BoundFilter, type BoundPath } from "./bind.js";
 
 type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** `obj[name]`, falling back to a case-insensitive key match (RFC 7643 §2.1). */
 function member(obj: JsonObject, name: string): unknown {
@@ -23,16 +21,12 @@ function member(obj: JsonObject, name: string): unknown {
   return undefined;
 }
 
-/** Unicode-aware case folding for caseExact:false attributes (matches the storage keys). */
-export function foldCase(value: string): string {
-  return value.normalize("NFKC").toLowerCase();
-}
 
 /** RFC 7644 §3.4.2.2 "pr": not null, not "", not an empty array/object. */
 function isPresentValue(value: unknown): boolean {
   if (value === undefined || value === null || value === "") return false;
   if (Array.isArray(value)) return value.some(isPresentValue);
-  if (isObject(value)) return Object.values(value).some(isPresentValue);
+  if (isPlainObject(value)) return Object.values(value).some(isPresentValue);
   return true;
 }
 
@@ -40,12 +34,12 @@ function isPresentValue(value: unknown): boolean {
 function valuesAt(path: BoundPath, obj: JsonObject): unknown[] {
   if (path.scope === "element") return flatten(member(obj, comparedAttribute(path).name));
   const container = path.isExtension ? member(obj, path.schemaUrn) : obj;
-  if (!isObject(container)) return [];
+  if (!isPlainObject(container)) return [];
   const top = member(container, path.attribute.name);
   if (!path.subAttribute) return flatten(top);
   const sub = path.subAttribute.name;
   const elements = Array.isArray(top) ? top : [top];
-  return elements.flatMap((element) => (isObject(element) ? flatten(member(element, sub)) : []));
+  return elements.flatMap((element) => (isPlainObject(element) ? flatten(member(element, sub)) : []));
 }
 
 function flatten(value: unknown): unknown[] {
@@ -164,10 +158,10 @@ export function matchesFilter(filter: BoundFilter, resource: JsonObject): boolea
     case "valuePath": {
       // One and the same element must satisfy the whole bracketed filter.
       const container = filter.path.isExtension ? member(resource, filter.path.schemaUrn) : resource;
-      if (!isObject(container)) return false;
+      if (!isPlainObject(container)) return false;
       const value = member(container, filter.path.attribute.name);
       const elements = Array.isArray(value) ? value : [value];
-      return elements.some((element) => isObject(element) && matchesFilter(filter.filter, element));
+      return elements.some((element) => isPlainObject(element) && matchesFilter(filter.filter, element));
     }
   }
 }

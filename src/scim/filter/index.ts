@@ -10,5 +10,5 @@ export {
   type BoundPatchPath,
   type BoundPath,
 } from "./bind.js";
-export { matchesFilter, foldCase } from "./evaluate.js";
+export { matchesFilter } from "./evaluate.js";
 export { findSeek, checkMembershipFilter, type Seek } from "./seek.js";

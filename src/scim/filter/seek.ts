@@ -7,7 +7,7 @@
 import { ScimError } from "../errors.js";
 import { USER_SCHEMA, GROUP_SCHEMA } from "../schema/urns.js";
 import type { BoundFilter, BoundPath } from "./bind.js";
-import { foldCase } from "./evaluate.js";
+import { foldCase } from "../data-types.js";
 
 /**
  * `value` is the literal as written. Storage applies the attribute's

@@ -31,7 +31,8 @@ import {
   type SubValue,
 } from "./coerce-value.js";
 import { isMembersPath, membersKey } from "./member-delta.js";
-import { isJsonObject, type PatchOpKind, type PatchOperation } from "./parse.js";
+import { isPlainObject } from "../data-types.js";
+import type { PatchOpKind, PatchOperation } from "./parse.js";
 
 type Doc = Record<string, unknown>;
 
@@ -53,7 +54,7 @@ interface Target {
 function containerOf(doc: Doc, t: Target, create: boolean): Doc | undefined {
   if (!t.isExtension) return doc;
   const existing = doc[t.schemaId];
-  if (isJsonObject(existing)) return existing;
+  if (isPlainObject(existing)) return existing;
   if (!create) return undefined;
   const fresh: Doc = {};
   doc[t.schemaId] = fresh;
@@ -78,7 +79,7 @@ function pruneEmpty(value: unknown): unknown {
     const list = value.map(pruneEmpty).filter((v) => v !== undefined);
     return list.length > 0 ? list : undefined;
   }
-  if (isJsonObject(value)) {
+  if (isPlainObject(value)) {
     const out: Doc = {};
     for (const [key, v] of Object.entries(value)) {
       const pruned = pruneEmpty(v);
@@ -95,7 +96,7 @@ function pruneEmpty(value: unknown): unknown {
  * are dropped (inf; Entra's `Remove emails[type eq "work"].value`, §1.6).
  */
 function isHollow(element: unknown, attr: AttributeDefinition): boolean {
-  if (!isJsonObject(element) || Object.keys(element).length === 0) return true;
+  if (!isPlainObject(element) || Object.keys(element).length === 0) return true;
   const valueDef = findAttribute(attr.subAttributes, "value");
   return valueDef !== undefined && element[valueDef.name] === undefined;
 }
@@ -107,10 +108,10 @@ function isHollow(element: unknown, attr: AttributeDefinition): boolean {
 function keepOnePrimary(list: unknown[], written: readonly unknown[], attr: AttributeDefinition): void {
   const primaryDef = findAttribute(attr.subAttributes, "primary");
   if (!primaryDef) return;
-  const winner = [...written].reverse().find((el) => isJsonObject(el) && el[primaryDef.name] === true);
+  const winner = [...written].reverse().find((el) => isPlainObject(el) && el[primaryDef.name] === true);
   if (!winner) return;
   for (const el of list) {
-    if (el !== winner && isJsonObject(el) && el[primaryDef.name] === true) el[primaryDef.name] = false;
+    if (el !== winner && isPlainObject(el) && el[primaryDef.name] === true) el[primaryDef.name] = false;
   }
 }
 
@@ -275,7 +276,7 @@ function applyComplex(container: Doc, t: Target, kind: PatchOpKind, value: unkno
   // are set, others kept (RFC 7644 §3.5.2.1, §3.5.2.3).
   const patch = coerceComplexValue(value, attr, t.label);
   const current = container[attr.name];
-  const next: Doc = isJsonObject(current) ? { ...current } : {};
+  const next: Doc = isPlainObject(current) ? { ...current } : {};
   mergeInto(next, patch);
   container[attr.name] = next;
 }
@@ -306,7 +307,7 @@ function applyMultiValued(container: Doc, t: Target, kind: PatchOpKind, value: u
   for (const item of items) {
     if (list.some((el) => sameValue(el, item, attr))) continue;
     const twin = attr.type === "complex" ? list.find((el) => sameKey(el, item, attr)) : undefined;
-    if (twin && isJsonObject(twin) && isJsonObject(item)) {
+    if (twin && isPlainObject(twin) && isPlainObject(item)) {
       Object.assign(twin, item);
       written.push(twin);
     } else {
@@ -321,7 +322,7 @@ function applyMultiValued(container: Doc, t: Target, kind: PatchOpKind, value: u
 /** Same `value` and same `type`: the same entry of a multi-valued complex attribute. */
 function sameKey(element: unknown, item: unknown, attr: AttributeDefinition): boolean {
   const valueDef = findAttribute(attr.subAttributes, "value");
-  if (!valueDef || !isJsonObject(element) || !isJsonObject(item) || item[valueDef.name] === undefined) return false;
+  if (!valueDef || !isPlainObject(element) || !isPlainObject(item) || item[valueDef.name] === undefined) return false;
   if (!sameIdentity(element, { value: item[valueDef.name] }, attr)) return false;
   const typeDef = findAttribute(attr.subAttributes, "type");
   if (!typeDef) return true;
@@ -342,7 +343,7 @@ function applySubAttribute(container: Doc, t: Target, sub: AttributeDefinition, 
       else container[attr.name] = { [sub.name]: v };
       return;
     }
-    const next: Doc = isJsonObject(current) ? { ...current } : {};
+    const next: Doc = isPlainObject(current) ? { ...current } : {};
     if (v === undefined) delete next[sub.name];
     else next[sub.name] = v;
     container[attr.name] = next;
@@ -366,7 +367,7 @@ function setSubOnElements(
   v: SubValue | undefined,
 ): void {
   const next = list.map((el) => {
-    if (!targets.includes(el) || !isJsonObject(el)) return el;
+    if (!targets.includes(el) || !isPlainObject(el)) return el;
     const copy: Doc = { ...el };
     if (v === undefined) delete copy[sub.name];
     else copy[sub.name] = v;
@@ -391,7 +392,7 @@ function applyFiltered(doc: Doc, t: Target, filter: BoundFilter, kind: PatchOpKi
       throw ScimError.invalidPath(`"${t.label}": a filter needs a multi-valued attribute`);
     }
     const current = container?.[attr.name];
-    if (!container || !isJsonObject(current) || !matchesFilter(filter, current)) return;
+    if (!container || !isPlainObject(current) || !matchesFilter(filter, current)) return;
     if (sub && sub.name.toLowerCase() !== "value") {
       const next: Doc = { ...current };
       delete next[sub.name];
@@ -404,7 +405,7 @@ function applyFiltered(doc: Doc, t: Target, filter: BoundFilter, kind: PatchOpKi
   if (!container) return; // remove on an absent extension: nothing to do
 
   const list = elementsOf(container, attr.name);
-  const matched = list.filter((el) => isJsonObject(el) && matchesFilter(filter, el));
+  const matched = list.filter((el) => isPlainObject(el) && matchesFilter(filter, el));
 
   if (kind === "remove") {
     // No match: nothing to remove. Succeeding keeps Entra's retries
@@ -438,7 +439,7 @@ function applyFiltered(doc: Doc, t: Target, filter: BoundFilter, kind: PatchOpKi
     const written: unknown[] = [];
     const next = list
       .map((el) => {
-        if (!matched.includes(el) || !isJsonObject(el)) return el;
+        if (!matched.includes(el) || !isPlainObject(el)) return el;
         if (!patch) return undefined; // replace/add with null clears the matched elements
         // add merges into the element; replace replaces it, keeping what the
         // filter pinned so the element still answers to the same path.
@@ -447,7 +448,7 @@ function applyFiltered(doc: Doc, t: Target, filter: BoundFilter, kind: PatchOpKi
         written.push(base);
         return base;
       })
-      .filter((el) => el !== undefined && !(isJsonObject(el) && Object.keys(el).length === 0));
+      .filter((el) => el !== undefined && !(isPlainObject(el) && Object.keys(el).length === 0));
     keepOnePrimary(next, written, attr);
     setList(container, attr.name, next);
     return;
@@ -493,7 +494,7 @@ function applyExtensionObject(doc: Doc, schema: SchemaDefinition, kind: PatchOpK
     delete doc[schema.id];
     return;
   }
-  if (!isJsonObject(value)) throw ScimError.invalidValue(`"${schema.id}" expects an object of its attributes`);
+  if (!isPlainObject(value)) throw ScimError.invalidValue(`"${schema.id}" expects an object of its attributes`);
   for (const [key, v] of Object.entries(value)) {
     const resolved = resolvePath(resource, `${schema.id}:${key}`);
     if (!resolved?.attribute) throw ScimError.invalidPath(`Unknown attribute "${key}" in ${schema.id}`);
@@ -526,7 +527,7 @@ function applyValueEntry(
  * dotted (`name.givenName`) and URN-qualified keys (idp-notes §1.9, §6 bug 12).
  */
 function applyPathless(doc: Doc, kind: PatchOpKind, value: unknown, resource: ResourceDefinition): void {
-  if (!isJsonObject(value)) throw ScimError.invalidValue("An operation without path needs an object value (RFC 7644 §3.5.2.1)");
+  if (!isPlainObject(value)) throw ScimError.invalidValue("An operation without path needs an object value (RFC 7644 §3.5.2.1)");
   if (resource.name === "Group" && membersKey(value) !== undefined) rejectMembers("members");
   for (const [key, v] of Object.entries(value)) {
     if (key.toLowerCase() === "schemas") continue; // message metadata, not an attribute
@@ -571,8 +572,8 @@ function checkRequired(before: Doc, after: Doc, resource: ResourceDefinition): v
     const now = isExtension ? after[schema.id] : after;
     for (const attr of schema.attributes) {
       if (!attr.required) continue;
-      const had = isJsonObject(was) && was[attr.name] !== undefined;
-      const has = isJsonObject(now) && now[attr.name] !== undefined;
+      const had = isPlainObject(was) && was[attr.name] !== undefined;
+      const has = isPlainObject(now) && now[attr.name] !== undefined;
       if (had && !has) throw ScimError.invalidValue(`"${attr.name}" is required and cannot be removed or emptied`);
     }
   }

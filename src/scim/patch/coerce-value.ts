@@ -10,7 +10,7 @@ import { ScimError } from "../errors.js";
 import { findAttribute } from "../schema/resources.js";
 import { isEnterpriseManager } from "../schema/user.js";
 import type { AttributeDefinition } from "../schema/types.js";
-import { isJsonObject } from "./parse.js";
+import { isPlainObject } from "../data-types.js";
 
 export type SimpleValue = string | number | boolean;
 /** A stored sub-attribute value: simple, or a list of simple values for a multi-valued sub-attribute. */
@@ -108,7 +108,7 @@ export function coerceComplexValue(
   def: AttributeDefinition,
   label: string,
 ): Record<string, SubValue | undefined> {
-  if (!isJsonObject(value)) {
+  if (!isPlainObject(value)) {
     throw ScimError.invalidValue(`"${label}" is a complex attribute and expects an object, got ${describe(value)}`);
   }
   const out: Record<string, SubValue | undefined> = {};
@@ -147,7 +147,7 @@ function sameSub(a: unknown, b: unknown, def: AttributeDefinition | undefined): 
  */
 export function sameValue(a: unknown, b: unknown, def: AttributeDefinition): boolean {
   if (def.type !== "complex") return sameSimple(a, b, def);
-  if (!isJsonObject(a) || !isJsonObject(b)) return false;
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const key of keys) {
     if (!sameSub(a[key], b[key], findAttribute(def.subAttributes, key))) return false;
@@ -164,7 +164,7 @@ export function sameIdentity(element: unknown, given: unknown, def: AttributeDef
   if (def.type !== "complex") return sameSimple(element, given, def);
   const valueDef = findAttribute(def.subAttributes, "value");
   if (!valueDef) return sameValue(element, given, def);
-  if (!isJsonObject(element)) return false;
-  const wanted = isJsonObject(given) ? given[Object.keys(given).find((k) => k.toLowerCase() === "value") ?? "value"] : given;
+  if (!isPlainObject(element)) return false;
+  const wanted = isPlainObject(given) ? given[Object.keys(given).find((k) => k.toLowerCase() === "value") ?? "value"] : given;
   return wanted !== undefined && sameSimple(element[valueDef.name], wanted, valueDef);
 }

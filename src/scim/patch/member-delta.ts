@@ -7,7 +7,8 @@ import { ScimError } from "../errors.js";
 import type { FilterNode, PatchPath } from "../filter/ast.js";
 import { GROUP_SCHEMA } from "../schema/urns.js";
 import type { ResourceDefinition } from "../schema/types.js";
-import { isJsonObject, type PatchOperation } from "./parse.js";
+import { isPlainObject } from "../data-types.js";
+import type { PatchOperation } from "./parse.js";
 
 export interface MemberDelta {
   /** The member list is reset to `add` (replace, or remove without value/filter). */
@@ -33,7 +34,7 @@ export function isMembersPath(op: PatchOperation, resource: ResourceDefinition):
 
 /** The key of a path-less value object that names `members`, if any. */
 export function membersKey(value: unknown): string | undefined {
-  if (!isJsonObject(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   const urnPrefix = `${GROUP_SCHEMA.toLowerCase()}:`;
   return Object.keys(value).find((key) => {
     const lower = key.toLowerCase();
@@ -46,7 +47,7 @@ function memberIds(value: unknown): string[] {
   if (value === null || value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
   return list.map((entry: unknown) => {
-    const id = isJsonObject(entry) ? Object.entries(entry).find(([k]) => k.toLowerCase() === "value")?.[1] : undefined;
+    const id = isPlainObject(entry) ? Object.entries(entry).find(([k]) => k.toLowerCase() === "value")?.[1] : undefined;
     if (typeof id !== "string" || id.trim() === "") {
       throw ScimError.invalidValue('A member must be an object with a string "value" (the member\'s id)');
     }
@@ -166,7 +167,7 @@ export function foldMemberOperations(ops: PatchOperation[]): { memberOps: Member
       continue;
     }
     const key = membersKey(op.value);
-    if (key === undefined || !isJsonObject(op.value)) {
+    if (key === undefined || !isPlainObject(op.value)) {
       otherOps.push(op);
       continue;
     }

@@ -4,6 +4,7 @@
  * capitalised `op`, missing `schemas`, case-insensitive keys, an empty
  * `Operations` array (the validator's no-op), `Remove` carrying a `value`.
  */
+import { isPlainObject } from "../data-types.js";
 import { ScimError } from "../errors.js";
 import type { PatchPath } from "../filter/ast.js";
 import { parsePatchPath } from "../filter/parse.js";
@@ -26,9 +27,6 @@ export interface PatchOperation {
 
 const OP_KINDS: ReadonlySet<string> = new Set<PatchOpKind>(["add", "replace", "remove"]);
 
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * The member whose key matches `name` case-insensitively. Entra asks servers
@@ -59,7 +57,7 @@ function checkSchemas(body: Record<string, unknown>): void {
 
 function parseOperation(raw: unknown, index: number): PatchOperation {
   const where = `Operations[${index}]`;
-  if (!isJsonObject(raw)) throw ScimError.invalidSyntax(`${where} must be an object`);
+  if (!isPlainObject(raw)) throw ScimError.invalidSyntax(`${where} must be an object`);
 
   const op = member(raw, "op").value;
   if (typeof op !== "string") throw ScimError.invalidSyntax(`${where}: "op" is required`);
@@ -96,7 +94,7 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
 
 /** Parses a PatchOp message (RFC 7644 §3.5.2) into its operations, in order. */
 export function parsePatchRequest(body: unknown): PatchOperation[] {
-  if (!isJsonObject(body)) throw ScimError.invalidSyntax("A PATCH body must be a JSON object");
+  if (!isPlainObject(body)) throw ScimError.invalidSyntax("A PATCH body must be a JSON object");
   checkSchemas(body);
   const operations = member(body, "Operations");
   if (!operations.found) throw ScimError.invalidSyntax('A PATCH body needs an "Operations" array');

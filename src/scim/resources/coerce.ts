@@ -1,3 +1,4 @@
+import { isPlainObject } from "../data-types.js";
 import { ScimError } from "../errors.js";
 import { findAttribute, isEnterpriseManager } from "../schema/index.js";
 import type { AttributeDefinition } from "../schema/index.js";
@@ -10,9 +11,6 @@ export const MAX_BINARY_LENGTH = 16384;
 /** Most values accepted in one multi-valued attribute (emails, phoneNumbers, …). */
 export const MAX_VALUES = 100;
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * RFC 7643 §2.5: null and [] are the same as unassigned. "" too: Entra's

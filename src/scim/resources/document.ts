@@ -1,7 +1,8 @@
+import { isPlainObject } from "../data-types.js";
 import { ScimError } from "../errors.js";
 import { commonAttributes, declaredExtensions, extensionForKey, resolvePath, undeclaredSchemaOf } from "../schema/index.js";
 import type { AttributeDefinition, ResolvedPath, ResourceDefinition, SchemaDefinition } from "../schema/index.js";
-import { coerceAttribute, isAbsent, isPlainObject } from "./coerce.js";
+import { coerceAttribute, isAbsent } from "./coerce.js";
 import type { ResourceDoc, ResourceMeta, ScimObject, ScimValue } from "./types.js";
 
 /** Custom coercion for one attribute (the group licence keeps its value as sent). */
@@ -164,9 +165,4 @@ export function renderDocument(
   for (const [key, value] of Object.entries(extra)) out[key] = value;
   out["meta"] = { resourceType: def.name, created, lastModified, location, version };
   return out;
-}
-
-/** The Unicode-aware case-insensitive key of a uniqueness-checked value (SQLite NOCASE is ASCII-only). */
-export function foldCase(value: string): string {
-  return value.normalize("NFKC").toLowerCase();
 }

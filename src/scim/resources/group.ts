@@ -2,8 +2,10 @@ import type { VendorConfig } from "../../env.js";
 import { ScimError } from "../errors.js";
 import { findAttribute } from "../schema/index.js";
 import type { AttributeDefinition, ResourceDefinition } from "../schema/index.js";
-import { MAX_STRING_LENGTH, isAbsent, isPlainObject } from "./coerce.js";
-import { foldCase, parseDocument, renderDocument } from "./document.js";
+import { isPlainObject } from "../data-types.js";
+import { MAX_STRING_LENGTH, isAbsent } from "./coerce.js";
+import { foldCase } from "../data-types.js";
+import { parseDocument, renderDocument } from "./document.js";
 import type { AttributeCoercer } from "./document.js";
 import type { GroupDoc, GroupMemberRef, ResourceMeta, ScimObject } from "./types.js";
 

@@ -4,12 +4,11 @@ export {
   coerceSingle,
   coerceBoolean,
   isAbsent,
-  isPlainObject,
   MAX_STRING_LENGTH,
   MAX_BINARY_LENGTH,
   MAX_VALUES,
 } from "./coerce.js";
-export { parseDocument, renderDocument, foldCase, NON_DOC_KEYS, type AttributeCoercer, type ParseDocumentOptions } from "./document.js";
+export { parseDocument, renderDocument, NON_DOC_KEYS, type AttributeCoercer, type ParseDocumentOptions } from "./document.js";
 export { parseUserResource, validateUserDoc, userKeys, renderUser, MAX_USER_NAME_LENGTH, type UserKeys } from "./user.js";
 export {
   parseGroupResource,

@@ -1,5 +1,5 @@
 import { ENTERPRISE_USER_SCHEMA } from "../schema/urns.js";
-import { isPlainObject } from "./coerce.js";
+import { isPlainObject } from "../data-types.js";
 import type { ScimObject, UserDoc } from "./types.js";
 
 /** The enterprise `manager.value` of a user doc (RFC 7643 §4.3), if set. */

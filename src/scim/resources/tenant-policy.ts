@@ -1,6 +1,6 @@
 import type { VendorConfig } from "../../env.js";
 import { ScimError } from "../errors.js";
-import { isPlainObject } from "./coerce.js";
+import { isPlainObject } from "../data-types.js";
 import type { UserDoc } from "./types.js";
 
 export interface TenantPolicy {
@@ -13,8 +13,19 @@ export interface TenantPolicy {
 /** The tenant's location for values not in its list (product.md). */
 export const DEFAULT_LOCATION = "Default";
 
-function normaliseDomain(domain: string): string {
+/** "@Contoso.COM." and "contoso.com" are one domain. */
+export function normaliseDomain(domain: string): string {
   return domain.trim().replace(/^@/, "").replace(/\.$/, "").normalize("NFKC").toLowerCase();
+}
+
+/** A tenant's allowedDomains as stored: normalised, without empties or duplicates. */
+export function normaliseDomains(domains: readonly string[]): string[] {
+  return [...new Set(domains.map(normaliseDomain).filter((d) => d.length > 0))];
+}
+
+/** A tenant's locations as stored: the tenant's spelling (what users get), trimmed, exact duplicates dropped. */
+export function normaliseLocations(locations: readonly string[]): string[] {
+  return [...new Set(locations.map((l) => l.trim()).filter((l) => l.length > 0))];
 }
 
 /**

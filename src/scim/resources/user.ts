@@ -1,7 +1,8 @@
 import { ScimError } from "../errors.js";
 import type { ResourceDefinition } from "../schema/index.js";
-import { isPlainObject } from "./coerce.js";
-import { foldCase, parseDocument, renderDocument } from "./document.js";
+import { isPlainObject } from "../data-types.js";
+import { foldCase } from "../data-types.js";
+import { parseDocument, renderDocument } from "./document.js";
 import type { ResourceMeta, UserDoc, UserGroupRef } from "./types.js";
 
 /** userName is the matching and uniqueness key; Entra's UPN is at most 113 characters. */
