@@ -1,13 +1,17 @@
 /**
- * D1 metering. Drizzle drops `meta` (its D1 session reads typed selects with
- * raw(), which carries none — platform-notes §1.4), so the binding itself is
- * wrapped: first() and raw() are routed through all(), and the rows_read /
- * rows_written of every all(), run() and batch() result are summed into a
- * per-request D1Meter. The totals become x-d1-rows-read / x-d1-rows-written
- * (contract.md, EXPOSE_DB_METRICS) and fields of the request log line.
+ * D1 metering: the rows every statement of a request read and wrote, summed
+ * into a D1Meter (x-d1-rows-read / x-d1-rows-written and the request log).
  *
- * Because raw() is rebuilt from all()'s objects, a select must never return
- * two columns with the same name: alias them in joins.
+ * D1 reports rows only in the `meta` of all(), run() and batch() results;
+ * first() and raw() carry none. The metered binding is a Proxy over the real
+ * one: it forwards everything, meters all(), run() and batch(), and serves
+ * first() and raw() from all() so that whichever of them a caller — our SQL
+ * or Drizzle's D1 driver — uses, the rows are counted. Nothing depends on
+ * which method Drizzle calls; src/middleware/metered-database/index.test.ts
+ * checks the meter against D1's own figures for every query shape we use.
+ *
+ * raw() rebuilt from all()'s objects keeps the column order but not two
+ * columns of the same name: a select must alias them in joins.
  */
 
 export class D1Meter {
@@ -23,69 +27,62 @@ export class D1Meter {
   }
 }
 
-class MeteredStatement {
-  constructor(
-    readonly inner: D1PreparedStatement,
-    private readonly meter: D1Meter,
-  ) {}
+/** The real statement behind a metered one (batch() must hand D1 its own objects). */
+const INNER = Symbol("inner statement");
 
-  bind(...values: unknown[]): MeteredStatement {
-    return new MeteredStatement(this.inner.bind(...values), this.meter);
-  }
-
-  async first<T = unknown>(column?: string): Promise<T | null> {
-    const { results } = await this.all<Record<string, unknown>>();
-    const row = results[0];
-    if (row === undefined) return null;
-    return (column === undefined ? row : row[column]) as T;
-  }
-
-  async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    const result = await this.inner.all<T>();
-    this.meter.add(result.meta);
+function metered(inner: D1PreparedStatement, meter: D1Meter): D1PreparedStatement {
+  const all = async <T>(): Promise<D1Result<T>> => {
+    const result = await inner.all<T>();
+    meter.add(result.meta);
     return result;
-  }
+  };
+  const overrides: Record<PropertyKey, unknown> = {
+    [INNER]: inner,
+    bind: (...values: unknown[]) => metered(inner.bind(...values), meter),
+    all,
+    run: async <T>(): Promise<D1Result<T>> => {
+      const result = await inner.run<T>();
+      meter.add(result.meta);
+      return result;
+    },
+    first: async (column?: string) => {
+      const row = (await all<Record<string, unknown>>()).results[0];
+      if (row === undefined) return null;
+      return column === undefined ? row : row[column];
+    },
+    raw: async (options?: { columnNames?: boolean }) => {
+      const { results } = await all<Record<string, unknown>>();
+      const rows = results.map((r) => Object.values(r));
+      return options?.columnNames ? [results[0] ? Object.keys(results[0]) : [], ...rows] : rows;
+    },
+  };
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop in overrides) return overrides[prop];
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
-  async run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    const result = await this.inner.run<T>();
-    this.meter.add(result.meta);
-    return result;
-  }
-
-  raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
-  raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
-  async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
-    const { results } = await this.all<Record<string, unknown>>();
-    const rows = results.map((r) => Object.values(r) as T);
-    if (options?.columnNames) {
-      const first = results[0];
-      return [first ? Object.keys(first) : [], ...rows];
-    }
-    return rows;
-  }
+function innerOf(statement: D1PreparedStatement): D1PreparedStatement {
+  return ((statement as unknown as Record<PropertyKey, unknown>)[INNER] as D1PreparedStatement | undefined) ?? statement;
 }
 
 /** A D1Database whose every statement is counted in `meter`. */
 export function meteredD1(db: D1Database, meter: D1Meter): D1Database {
-  const wrapped = {
-    prepare(query: string) {
-      return new MeteredStatement(db.prepare(query), meter);
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => metered(target.prepare(query), meter);
+      if (prop === "batch") {
+        return async <T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> => {
+          const results = await target.batch<T>(statements.map(innerOf));
+          for (const r of results) meter.add(r.meta);
+          return results;
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
-    async batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
-      const inner = statements.map((s) => (s instanceof MeteredStatement ? s.inner : s));
-      const results = await db.batch<T>(inner);
-      for (const r of results) meter.add(r.meta);
-      return results;
-    },
-    exec(query: string) {
-      return db.exec(query);
-    },
-    dump() {
-      return db.dump();
-    },
-    withSession(constraint?: string) {
-      return db.withSession(constraint);
-    },
-  };
-  return wrapped as unknown as D1Database;
+  });
 }
