@@ -16,6 +16,78 @@ export default defineConfig(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" }],
     },
   },
+  // The layer map (docs/design.md, "Layers"): which folder of src/ may import which.
+  {
+    // Protocol logic is pure TypeScript: no I/O, no framework, no storage.
+    files: ["src/scim/**/*.ts"],
+    ignores: ["src/scim/**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/storage/**", "**/provisioning/**", "**/routes/**", "**/middleware/**", "**/licence/**"], message: "src/scim is pure protocol code: no storage, provisioning, routes or middleware." },
+            { group: ["hono", "hono/*", "drizzle-orm", "drizzle-orm/*"], message: "src/scim is pure protocol code: no framework and no database." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Storage runs SQL; it does not interpret SCIM (types only) and knows nothing of HTTP.
+    files: ["src/storage/**/*.ts"],
+    ignores: ["src/storage/**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/scim/**"], allowTypeImports: true, message: "Storage may import SCIM types only; SCIM semantics stay in src/scim and src/provisioning." },
+            { group: ["**/provisioning/**", "**/routes/**", "**/middleware/**", "hono", "hono/*"], message: "Storage knows nothing of provisioning or HTTP." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The licence module: transition SQL, the sweep, the current-licences read.
+    files: ["src/licence/**/*.ts", "src/provisioning/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/routes/**", "**/middleware/**", "hono", "hono/*"], message: "Provisioning and licences know nothing of HTTP: routes call them." }] },
+      ],
+    },
+  },
+  {
+    // SCIM routes parse, call one provisioning function and render.
+    files: ["src/routes/scim/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/storage/**", "**/licence/**"], allowTypeImports: true, message: "SCIM routes go through src/provisioning." },
+            { group: ["drizzle-orm", "drizzle-orm/*"], message: "Routes issue no D1 statement." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // No route issues a D1 statement: SQL lives in src/storage and src/licence.
+    files: ["src/routes/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.property.name=/^(prepare|batch|exec)$/]", message: "Routes issue no D1 statement: call a storage or provisioning function." },
+        { selector: "ImportDeclaration[source.value=/^drizzle-orm/]", message: "Routes issue no D1 statement: call a storage or provisioning function." },
+      ],
+    },
+  },
   {
     // Node scripts (scripts/, bench/, .mjs configs) run on Node, not in workerd.
     files: ["**/*.mjs", "**/*.cjs", "scripts/**", "bench/**"],
