@@ -4,6 +4,10 @@
  * batch. docs/membership-model.md explains the statements and their costs:
  * adding or removing one member reads ≤ 10 rows and writes ≤ 5, whatever the
  * group size, because nothing here reads or rewrites the member list.
+ *
+ * Raw SQL for the writes (changes()-based member_delta, INSERT … SELECT from
+ * json_each, RETURNING, the lost-race guard, all in one batch); Drizzle's
+ * builder for the plain read of a group.
  */
 import { and, eq } from "drizzle-orm";
 import type { GroupDoc, GroupKeys } from "../scim/resources/index.js";

@@ -2,6 +2,10 @@
  * The users aggregate: rows of `users` with their indexed keys, the tenant's
  * user counters, and the licence transitions a change of `active` causes —
  * each change one D1 batch (docs/storage.md).
+ *
+ * Raw SQL, typed by the schema (rows.ts): the reads select a correlated
+ * groups column and the writes chain changes()-based counters and the
+ * lost-race guard in one batch, which Drizzle's builder cannot express.
  */
 import type { UserDoc, UserKeys } from "../scim/resources/index.js";
 import type { RequestDatabase } from "./database.js";
