@@ -2,6 +2,9 @@
  * The SQL of the licence sweep: one page through the partial expiry index,
  * and the bounded count of what is still due (sweep.ts runs them).
  */
+import { LAST_SEQ } from "../storage/events.js";
+import { licenceData } from "./transitions.js";
+
 export interface SweepPageResult {
   /** Licences met in the expiry index (expired downgraded + stale hints of re-upgraded ones). */
   scanned: number;
@@ -26,7 +29,8 @@ export interface SweepPageResult {
  * correlated subquery over the whole JSON key list once per tenant of the
  * page, O(tenants × page) rows — 1.1 million rows read to expire 10,000
  * licences of 50 tenants, ~115 rows per licence; the json_each key lists also
- * cost a read per key in every statement. Now ≈ 6 rows per licence met.
+ * cost a read per key in every statement. Now ≈ 6 rows per licence met,
+ * plus ≈ 10 for its licence.expired event (docs/events.md).
  * Everything at or below the bound leaves the index in this batch (deleted,
  * or its hint cleared), so the next page starts after it.
  */
@@ -53,14 +57,29 @@ export async function sweepPage(d1: D1Database, at: number, pageSize: number): P
          WHERE tenant_stats.tenant_id = c.tenant_id`,
       )
       .bind(...bound),
+    // licence.expired events (change feed), each tenant's numbered after its
+    // last event. (Looking that up once per tenant through a grouped
+    // subquery reads more, not less: it walks the page twice.)
+    d1
+      .prepare(
+        `INSERT INTO events (seq, tenant_id, tenant_seq, occurred_at, type, resource_id, external_id, data, request_id)
+         SELECT ${LAST_SEQ} + row_number() OVER (ORDER BY l.tenant_id, l.user_id), l.tenant_id,
+                COALESCE((SELECT max(tenant_seq) FROM events e WHERE e.tenant_id = l.tenant_id),
+                         (SELECT events_pruned_through FROM tenant_stats s WHERE s.tenant_id = l.tenant_id), 0)
+                  + row_number() OVER (PARTITION BY l.tenant_id ORDER BY l.user_id),
+                ?4, 'licence.expired', l.user_id, u.external_id, ${licenceData("l")}, 'sweep'
+         FROM licences l INDEXED BY licences_expiry_idx CROSS JOIN users u ON u.tenant_id = l.tenant_id AND u.id = l.user_id
+         WHERE ${inPage.replace(/\b(expires_at|tenant_id|user_id)\b/g, "l.$1")} AND l.status = 'downgraded'`,
+      )
+      .bind(...bound, at),
     d1.prepare(`DELETE FROM licences INDEXED BY licences_expiry_idx WHERE ${inPage} AND status = 'downgraded' RETURNING tenant_id`).bind(...bound),
     d1.prepare(`UPDATE licences INDEXED BY licences_expiry_idx SET expires_at = NULL WHERE ${inPage} AND status = 'active'`).bind(...bound),
   ]);
-  for (const row of (batch[1]?.results ?? []) as Array<{ tenant_id: string }>) {
+  for (const row of (batch[2]?.results ?? []) as Array<{ tenant_id: string }>) {
     expiredByTenant.set(row.tenant_id, (expiredByTenant.get(row.tenant_id) ?? 0) + 1);
   }
   const rowsRead = (meta.rows_read ?? 0) + batch.reduce((n, r) => n + (r.meta.rows_read ?? 0), 0);
-  return { scanned: due.length, expiredByTenant, rowsRead, statements: 4 };
+  return { scanned: due.length, expiredByTenant, rowsRead, statements: 5 };
 }
 
 /** Most index entries sweepBacklog reads: it runs once per unfinished sweep, so its cost stays bounded however far behind. */

@@ -12,17 +12,61 @@
  * before — so they stay exact under concurrent requests without reading the
  * member list. The state table is in README.md beside this file.
  *
+ * Every transition also appends its events to the change feed in the same
+ * batch (licence.activated / reactivated / downgraded / removed).
+ *
  * Raw SQL, not Drizzle's builder: the statements rely on changes(),
  * INSERT … SELECT … ON CONFLICT DO UPDATE and json_each, and their exact
  * shape is what the row budgets were measured on.
  */
+import { eventsFromSelect, isoSql, type EventOrigin } from "../storage/events.js";
+
 const HOUR_MS = 3_600_000;
 
 export interface LicenceStep {
   tenantId: string;
   now: number;
-  /** Unique per request: marks the rows this batch revived, so the counter update can count them. */
+  /** Unique per request: marks the rows this batch changed, so the counter and event statements can find them. */
   nonce: string;
+  /** The SCIM request id the licence events name. */
+  requestId: string;
+}
+
+/**
+ * The marker of one grant or downgrade statement: the request's nonce plus a
+ * part of its own, so that when one batch runs several (a member add and a
+ * licence flip), each one's counter and event statements see only its rows.
+ */
+function markOf(step: LicenceStep): string {
+  return `${step.nonce}.${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The licence events (change feed) of the rows the statement marked `mark`
+ * changed, among the candidates: one INSERT … SELECT whatever their number.
+ * It runs after the counter statement, which reads changes() of the
+ * transition itself.
+ */
+function licenceEvents(d1: D1Database, step: LicenceStep, candidates: LicenceCandidates, mark: string, kinds: Array<"granted" | "revived" | "downgraded">): D1PreparedStatement {
+  const source = `SELECT CASE substr(l.transition, length(?5) + 2)
+                           WHEN 'granted' THEN 'licence.activated' WHEN 'revived' THEN 'licence.reactivated' ELSE 'licence.downgraded' END AS type,
+                         l.user_id AS resource_id, u.external_id AS external_id, ${licenceData("l")} AS data, l.user_id AS ord
+                  FROM (${candidateIds(candidates, "?1", "?4")}) c
+                  CROSS JOIN licences l ON l.tenant_id = ?1 AND l.user_id = c.user_id
+                  CROSS JOIN users u ON u.tenant_id = ?1 AND u.id = l.user_id
+                  WHERE l.transition IN (SELECT ?5 || ':' || value FROM json_each(?6))`;
+  return eventsFromSelect(d1, origin(step), source, [candidateParam(candidates), mark, JSON.stringify(kinds)]);
+}
+
+/** The licence facts of an event, as JSON built in SQL from licences row `l`. */
+export function licenceData(l: string): string {
+  return `json_object('userId', ${l}.user_id, 'status', ${l}.status, 'since', ${isoSql(`${l}.since`)},
+            'downgradedAt', ${isoSql(`CASE WHEN ${l}.status = 'downgraded' THEN ${l}.downgraded_at END`)},
+            'expiresAt', ${isoSql(`CASE WHEN ${l}.status = 'downgraded' THEN ${l}.expires_at END`)})`;
+}
+
+function origin(step: LicenceStep): EventOrigin {
+  return { tenantId: step.tenantId, now: step.now, requestId: step.requestId };
 }
 
 /** Where a grant or downgrade looks for candidate users. */
@@ -84,6 +128,7 @@ export function grantStatements(
   rule: GrantRule,
   memberDeltaOfGroup?: string,
 ): D1PreparedStatement[] {
+  const mark = markOf(step);
   const qualifies =
     rule.kind === "licensingGroup"
       ? `(SELECT licensing FROM groups WHERE tenant_id = ?1 AND id = ?5) = 1`
@@ -101,7 +146,7 @@ export function grantStatements(
            since = CASE WHEN licences.expires_at <= ?2 THEN ?2 ELSE licences.since END
          WHERE licences.status = 'downgraded'`,
     )
-    .bind(step.tenantId, step.now, step.nonce, candidateParam(candidates), rule.kind === "licensingGroup" ? rule.groupId : null);
+    .bind(step.tenantId, step.now, mark, candidateParam(candidates), rule.kind === "licensingGroup" ? rule.groupId : null);
   const counters = d1
     .prepare(
       `UPDATE tenant_stats SET
@@ -113,8 +158,8 @@ export function grantStatements(
          memberships = memberships + ${membershipTerm("?4")}
        WHERE tenant_id = ?1`,
     )
-    .bind(step.tenantId, step.nonce, candidateParam(candidates), memberDeltaOfGroup ?? null);
-  return [grant, counters];
+    .bind(step.tenantId, mark, candidateParam(candidates), memberDeltaOfGroup ?? null);
+  return [grant, counters, licenceEvents(d1, step, candidates, mark, ["granted", "revived"])];
 }
 
 /**
@@ -131,6 +176,7 @@ export function downgradeStatements(
   options: { excludeGroupId?: string; onlyIfNoLicensingGroup: boolean },
   memberDeltaOfGroup?: string,
 ): D1PreparedStatement[] {
+  const mark = markOf(step);
   const noLicensingGroup = options.onlyIfNoLicensingGroup
     ? `AND NOT EXISTS (SELECT 1 FROM memberships m CROSS JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
                        WHERE m.tenant_id = ?1 AND m.user_id = licences.user_id AND g.licensing = 1 AND m.group_id IS NOT ?5)`
@@ -143,7 +189,7 @@ export function downgradeStatements(
          expires_at = ?2 + ?3 * (SELECT pro_grace_hours FROM tenants WHERE id = ?1), transition = ?4 || ':downgraded'
        WHERE tenant_id = ?1 AND status = 'active' AND user_id IN (${candidateIds(candidates, "?1", "?6")}) ${noLicensingGroup}`,
     )
-    .bind(step.tenantId, step.now, HOUR_MS, step.nonce, options.excludeGroupId ?? null, candidateParam(candidates));
+    .bind(step.tenantId, step.now, HOUR_MS, mark, options.excludeGroupId ?? null, candidateParam(candidates));
   const counters = d1
     .prepare(
       `UPDATE tenant_stats SET pro_licenses = pro_licenses - changes(), downgraded_licenses = downgraded_licenses + changes(),
@@ -151,15 +197,25 @@ export function downgradeStatements(
        WHERE tenant_id = ?1`,
     )
     .bind(step.tenantId, memberDeltaOfGroup ?? null);
-  return [downgrade, counters];
+  return [downgrade, counters, licenceEvents(d1, step, candidates, mark, ["downgraded"])];
 }
 
 /**
- * Deletes a user's licence (user deletion, contract.md) with its counter.
- * Runs before the users row goes (foreign key).
+ * Deletes a user's licence (user deletion) with its counter and its
+ * `licence.removed` event (for a licence still held: an expired, unswept one
+ * is not). Runs before the users row goes (foreign key).
  */
-export function deleteUserLicenceStatements(d1: D1Database, tenantId: string, userId: string): D1PreparedStatement[] {
+export function deleteUserLicenceStatements(d1: D1Database, origin: EventOrigin, userId: string): D1PreparedStatement[] {
+  const tenantId = origin.tenantId;
   return [
+    eventsFromSelect(
+      d1,
+      origin,
+      `SELECT 'licence.removed' AS type, l.user_id AS resource_id, u.external_id AS external_id, ${licenceData("l")} AS data, 0 AS ord
+       FROM licences l CROSS JOIN users u ON u.tenant_id = l.tenant_id AND u.id = l.user_id
+       WHERE l.tenant_id = ?1 AND l.user_id = ?4 AND (l.status = 'active' OR l.expires_at > ?2)`,
+      [userId],
+    ),
     d1
       .prepare(
         `UPDATE tenant_stats SET

@@ -11,6 +11,7 @@ import { ScimError } from "../scim/errors.js";
 import type { ListQuery } from "../scim/list-query.js";
 import { applyPatch, foldMemberOperations, type MemberDelta, type PatchOperation } from "../scim/patch/index.js";
 import {
+  changedAttributes,
   checkIfMatch,
   groupKeys,
   sameDoc,
@@ -23,9 +24,8 @@ import {
 import { resourceDefinitions } from "../scim/schema/index.js";
 import * as store from "../storage/groups.js";
 import { DisplayNameTaken, GroupNotFound, UnknownMembers, type GroupChange, type GroupRow } from "../storage/groups.js";
-import { listRows } from "../storage/listing.js";
-import { nowOf, type ProvisioningContext } from "./context.js";
-import { folded, listPlan, type ListSpec } from "./list-plan.js";
+import { originOf, type ProvisioningContext } from "./context.js";
+import { folded, runList, type ListSpec } from "./list-plan.js";
 import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
 import { dateTime } from "../scim/data-types.js";
 
@@ -60,11 +60,18 @@ const GROUP_LISTING: ListSpec<GroupRow> = {
     externalid: store.groupSortColumns.externalId,
   },
   filterable: filterableGroup,
+  advice: {
+    resources: "groups",
+    seeks: "id, displayName or externalId eq \"…\"",
+    unique: "id or displayName",
+    membership: 'members[value eq "<userId>"]',
+    sorts: "id, displayName, externalId or meta.created",
+  },
 };
 
 /** The licence context of a group write: no read, the grace is looked up inside the SQL that needs it. */
 function licenceStep(ctx: ProvisioningContext): LicenceStep {
-  return { tenantId: ctx.tenantId, now: nowOf(ctx), nonce: crypto.randomUUID() };
+  return { ...originOf(ctx), nonce: crypto.randomUUID() };
 }
 
 function notFound(id: string): ScimError {
@@ -87,38 +94,74 @@ export async function getGroup(ctx: ProvisioningContext, id: string): Promise<Gr
   return row;
 }
 
+/**
+ * Members per statement of a streamed group: GET /Groups/{id} is answered in
+ * full (RFC 7644 has no paging inside a resource), one statement per
+ * MEMBER_STREAM_PAGE members — 21 for 100,000, 201 for 1,000,000, under D1's
+ * 1,000 queries per invocation.
+ */
+export const MEMBER_STREAM_PAGE = 5_000;
+
 /** A group's members, a page at a time in user-id order (keyset), for a streamed response. */
 export async function* memberPages(ctx: ProvisioningContext, groupId: string): AsyncGenerator<GroupMember[]> {
   for (let after = ""; ; ) {
-    const page = await store.memberPage(ctx.rd, ctx.tenantId, groupId, after);
-    if (page.length === 0) return;
-    yield page;
+    const page = await store.memberPage(ctx.rd, ctx.tenantId, groupId, after, MEMBER_STREAM_PAGE);
+    if (page.length > 0) yield page;
+    if (page.length < MEMBER_STREAM_PAGE) return;
     after = page[page.length - 1]?.id ?? after;
   }
 }
 
 /**
+ * Member references one list page may expand (GET /Groups without
+ * excludedAttributes): about 2 rows each (membership entry, user row), so a
+ * page reads about 10,000 rows at most, as any list (storage LIST_LIMITS).
+ */
+export const MAX_LISTED_MEMBERS = 5_000;
+
+/**
  * GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2). Members are not
  * in the stored doc: parseListQuery answers members[value eq] by seek and
- * refuses other member filters. With `withMembers`, each group's members are
- * read in full (Entra lists with excludedAttributes=members, which reads none).
+ * refuses other member filters. Entra lists with excludedAttributes=members,
+ * which reads none. With `withMembers`, the page's members are read in one
+ * statement, at most MAX_LISTED_MEMBERS: the page ends before the first
+ * group whose members do not all fit — fewer results than `count`, which
+ * RFC 7644 §3.4.2.4 allows (itemsPerPage says how many; the next page starts
+ * there). A first group that alone has more is 400 tooMany naming how to
+ * read it instead.
  */
 export async function listGroups(
   ctx: ProvisioningContext,
   query: ListQuery,
   withMembers: boolean,
 ): Promise<{ total: number; groups: Array<{ row: GroupRow; members?: GroupMember[] }> }> {
-  const { total, rows } = await listRows(ctx.rd, store.groupsList, ctx.tenantId, listPlan(query, GROUP_LISTING));
-  const groups: Array<{ row: GroupRow; members?: GroupMember[] }> = [];
-  for (const row of rows) {
-    if (!withMembers) {
-      groups.push({ row });
-      continue;
-    }
-    const members: GroupMember[] = [];
-    for await (const page of memberPages(ctx, row.id)) members.push(...page);
-    groups.push({ row, members });
+  const { total, rows } = await runList(ctx, store.groupsList, query, GROUP_LISTING);
+  if (!withMembers) return { total, groups: rows.map((row) => ({ row })) };
+  const refs = await store.membersOfGroups(ctx.rd, ctx.tenantId, rows.map((r) => r.id), MAX_LISTED_MEMBERS + 1);
+  const byGroup = new Map<string, GroupMember[]>(rows.map((r) => [r.id, []]));
+  const position = new Map(rows.map((r, i) => [r.id, i]));
+  let last = 0;
+  for (const ref of refs) {
+    const at = position.get(ref.groupId) ?? -1;
+    // The cut below relies on it: a plan that interleaved groups would make it wrong, so it is an error, not a page.
+    if (at < last) throw new Error("membersOfGroups returned the groups out of page order");
+    last = at;
+    byGroup.get(ref.groupId)?.push({ id: ref.id, display: ref.display });
   }
+  let complete = rows.length;
+  if (refs.length > MAX_LISTED_MEMBERS) {
+    // Rows come group after group in page order: the last group read may be cut, the ones after it were not read.
+    const cut = rows.findIndex((r) => r.id === refs[refs.length - 1]?.groupId);
+    complete = cut < 0 ? 0 : cut;
+    if (complete === 0) {
+      const first = rows[0]?.id ?? "";
+      throw ScimError.badRequest(
+        "tooMany",
+        `Group ${first} has more than ${MAX_LISTED_MEMBERS.toLocaleString("en-US")} members, more than a list page expands. List groups with excludedAttributes=members, and read this group's members with GET /Groups/${first} (streamed in full) or GET /Users?filter=groups.value eq "${first}" (paged).`,
+      );
+    }
+  }
+  const groups = rows.slice(0, complete).map((row) => ({ row, members: (byGroup.get(row.id) ?? []).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) }));
   return { total, groups };
 }
 
@@ -158,7 +201,7 @@ async function write(
         if (!sameDoc(doc, currentDoc)) {
           // An absent licence value keeps the group's licence (groupKeys).
           const keys = groupKeys(doc, ctx.config, current.licensing);
-          change = { current, doc, keys: { ...keys, licensing: keys.licensing ?? current.licensing } };
+          change = { current, doc, keys: { ...keys, licensing: keys.licensing ?? current.licensing }, changedAttributes: changedAttributes(currentDoc, doc) };
         }
       }
     }

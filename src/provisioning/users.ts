@@ -9,6 +9,7 @@ import type { ListQuery } from "../scim/list-query.js";
 import { applyPatch, type PatchOperation } from "../scim/patch/index.js";
 import {
   applyTenantPolicy,
+  changedAttributes,
   checkIfMatch,
   managerDisplayNameOf,
   managerIdOf,
@@ -20,12 +21,11 @@ import {
   type UserDoc,
 } from "../scim/resources/index.js";
 import { resourceDefinitions, type ResourceDefinition } from "../scim/schema/index.js";
-import { listRows } from "../storage/listing.js";
 import { loadTenantPolicy, tenantPolicyFrom, tenantPolicyStatement } from "../storage/tenants.js";
 import * as store from "../storage/users.js";
 import { UserNameTaken, type UserRow } from "../storage/users.js";
-import { nowOf, type ProvisioningContext } from "./context.js";
-import { folded, listPlan, type ListSpec } from "./list-plan.js";
+import { originOf, type ProvisioningContext } from "./context.js";
+import { folded, runList, type ListSpec } from "./list-plan.js";
 import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
 import { dateTime } from "../scim/data-types.js";
 
@@ -56,6 +56,13 @@ const USER_LISTING: ListSpec<UserRow> = {
     externalid: store.userSortColumns.externalId,
   },
   filterable: filterableUser,
+  advice: {
+    resources: "users",
+    seeks: 'id, userName, externalId or emails[type eq "work"].value eq "…"',
+    unique: "id or userName",
+    membership: 'groups.value eq "<groupId>"',
+    sorts: "id, userName, externalId or meta.created",
+  },
 };
 
 function userDefinition(ctx: ProvisioningContext): ResourceDefinition {
@@ -90,7 +97,7 @@ export async function getUser(ctx: ProvisioningContext, id: string, withGroups: 
 
 /** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
 export async function listUsers(ctx: ProvisioningContext, query: ListQuery, withGroups: boolean): Promise<{ total: number; rows: UserRow[] }> {
-  const { total, rows } = await listRows(ctx.rd, store.usersList, ctx.tenantId, listPlan(query, USER_LISTING), withGroups ? store.USER_GROUPS_COLUMN : undefined);
+  const { total, rows } = await runList(ctx, store.usersList, query, USER_LISTING, withGroups ? store.USER_GROUPS_COLUMN : undefined);
   return { total, rows: await withGroupsOf(ctx, rows, withGroups) };
 }
 
@@ -115,7 +122,7 @@ export async function createUser(ctx: ProvisioningContext, parsed: UserDoc): Pro
   if (!policy) throw missingTenant();
   const doc = await resolveManager(ctx, applyTenantPolicy(parsed, policy, ctx.config), undefined);
   try {
-    return await store.createUser(ctx.rd, ctx.tenantId, doc, userKeys(doc), nowOf(ctx));
+    return await store.createUser(ctx.rd, originOf(ctx), doc, userKeys(doc));
   } catch (err) {
     if (err instanceof UserNameTaken) throw uniqueness(doc.userName);
     throw err;
@@ -155,7 +162,7 @@ async function rewrite(
     // A write that changes nothing leaves version and lastModified alone (RFC 7644 §3.14).
     if (sameDoc(doc, currentDoc)) return row;
     try {
-      const outcome = await store.replaceUser(rd, row, doc, userKeys(doc), nowOf(ctx));
+      const outcome = await store.replaceUser(rd, row, doc, userKeys(doc), originOf(ctx), changedAttributes(currentDoc, doc));
       return outcome.kind === "updated" ? outcome.row : LOST_RACE;
     } catch (err) {
       if (err instanceof UserNameTaken) throw uniqueness(doc.userName);
@@ -183,5 +190,5 @@ export function patchUser(ctx: ProvisioningContext, id: string, ops: PatchOperat
 /** DELETE /Users/{id} (RFC 7644 §3.6): memberships, licence and counters go in the same batch. */
 export async function deleteUser(ctx: ProvisioningContext, id: string): Promise<void> {
   if (ctx.ifMatch !== undefined) checkIfMatch(ctx.ifMatch, (await getUser(ctx, id, false)).etag);
-  if (!(await store.deleteUser(ctx.rd, ctx.tenantId, id, nowOf(ctx)))) throw notFound(id);
+  if (!(await store.deleteUser(ctx.rd, originOf(ctx), id))) throw notFound(id);
 }

@@ -13,6 +13,7 @@ import { and, eq } from "drizzle-orm";
 import type { GroupDoc, GroupKeys } from "../scim/resources/index.js";
 import type { MemberDelta } from "../scim/patch/index.js";
 import type { RequestDatabase } from "./database.js";
+import { eventsFromSelect, eventStatement } from "./events.js";
 import { newETagToken, newResourceId } from "./ids.js";
 import { downgradeStatements, grantStatements, type LicenceStep } from "../licence/transitions.js";
 import type { ListSource, ListTable } from "./listing.js";
@@ -45,11 +46,14 @@ export const groupSources = {
   id: (id: string): ListSource => ({ kind: "column", column: "id", value: id }),
   displayNameKey: (key: string): ListSource => ({ kind: "column", column: "display_name_key", value: key }),
   externalId: (id: string): ListSource => ({ kind: "column", column: "external_id", value: id }),
-  /** The groups of a user (Entra's and Okta's `members[value eq "<userId>"]`), through the membership user index. */
+  /**
+   * The groups of a user (Entra's and Okta's `members[value eq "<userId>"]`):
+   * the membership user index (tenant_id, user_id), which carries group_id
+   * in order, a page at a time — the same range plan as a group's members.
+   */
   withMember: (userId: string): ListSource => ({
-    kind: "sql",
-    sql: `SELECT g.* FROM memberships m CROSS JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
-          WHERE m.tenant_id = ?1 AND m.user_id = ?2 ORDER BY g.id`,
+    kind: "range",
+    range: { from: "memberships", where: "tenant_id = ?1 AND user_id = ?2", key: "group_id" },
     value: userId,
   }),
 };
@@ -81,6 +85,35 @@ export async function memberPage(
     )
     .bind(tenantId, groupId, after, limit)
     .all<{ id: string; display: string | null }>();
+  return results;
+}
+
+/**
+ * The members of several groups, at most `limit` in all (a list page's
+ * `members`): group after group in the order of `groupIds`, each group's in
+ * user-id order. One statement; no ORDER BY, because sorting would read
+ * every member of every group before LIMIT applies: the CROSS JOINs fix the
+ * loop order (json_each outside, each group's primary-key range inside), so
+ * rows come out group by group and the read stops at `limit`. Rows read:
+ * about 2 per member returned (its membership entry and its user row).
+ */
+export async function membersOfGroups(
+  rd: RequestDatabase,
+  tenantId: string,
+  groupIds: string[],
+  limit: number,
+): Promise<Array<{ groupId: string; id: string; display: string | null }>> {
+  if (groupIds.length === 0) return [];
+  const { results } = await rd.d1
+    .prepare(
+      `SELECT m.group_id AS groupId, m.user_id AS id, u.display_name AS display
+       FROM json_each(?2) j
+       CROSS JOIN memberships m ON m.tenant_id = ?1 AND m.group_id = j.value
+       CROSS JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+       LIMIT ?3`,
+    )
+    .bind(tenantId, JSON.stringify(groupIds), limit)
+    .all<{ groupId: string; id: string; display: string | null }>();
   return results;
 }
 
@@ -137,21 +170,27 @@ export function memberDeltaStatements(
   const stmts: D1PreparedStatement[] = [];
   const add = JSON.stringify(delta.add);
   if (delta.replaceAll) {
-    // Who leaves is only known before the delete: downgrade first (excluding
-    // this group from "still licensed"), then delete, then count.
+    // Who leaves is only known before the delete: their events and
+    // downgrades first (excluding this group from "still licensed"), then
+    // delete, then count.
     stmts.push(
+      memberEvents(rd, step, groupId, "group.member_removed", `SELECT user_id AS value, user_id AS key FROM memberships
+         WHERE tenant_id = ?1 AND group_id = ?4 AND user_id NOT IN (SELECT value FROM json_each(?5))`, add),
       ...downgradeStatements(rd.d1, step, { kind: "groupExcept", groupId, keepJson: add }, { onlyIfNoLicensingGroup: true, excludeGroupId: groupId }),
       rd.d1
         .prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND group_id = ?2 AND user_id NOT IN (SELECT value FROM json_each(?3))`)
         .bind(tenantId, groupId, add),
       bump(rd, tenantId, groupId, etag, now, "-changes()", bumps),
       rd.d1
-        .prepare(`UPDATE tenant_stats SET memberships = memberships + (SELECT member_delta FROM groups WHERE tenant_id = ?1 AND id = ?2) WHERE tenant_id = ?1`)
+        // COALESCE: no such group (a PATCH of an unknown id reads nothing first) adds nothing, and the batch answers 404.
+        .prepare(`UPDATE tenant_stats SET memberships = memberships + COALESCE((SELECT member_delta FROM groups WHERE tenant_id = ?1 AND id = ?2), 0) WHERE tenant_id = ?1`)
         .bind(tenantId, groupId),
     );
   } else if (delta.remove.length > 0) {
     const remove = JSON.stringify(delta.remove);
     stmts.push(
+      memberEvents(rd, step, groupId, "group.member_removed", `SELECT value, key FROM json_each(?5) j
+         WHERE EXISTS (SELECT 1 FROM memberships WHERE tenant_id = ?1 AND group_id = ?4 AND user_id = j.value)`, remove),
       delta.remove.length === 1
         ? // One id: a primary-key delete reads 1 row; IN (json_each) costs a few more.
           rd.d1.prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND group_id = ?2 AND user_id = ?3`).bind(tenantId, groupId, delta.remove[0])
@@ -164,6 +203,8 @@ export function memberDeltaStatements(
   }
   if (delta.add.length > 0) {
     stmts.push(
+      memberEvents(rd, step, groupId, "group.member_added", `SELECT value, key FROM json_each(?5) j
+         WHERE NOT EXISTS (SELECT 1 FROM memberships WHERE tenant_id = ?1 AND group_id = ?4 AND user_id = j.value)`, add),
       // Foreign keys reject unknown and other-tenant ids: the batch fails whole.
       rd.d1
         .prepare(`INSERT OR IGNORE INTO memberships (tenant_id, group_id, user_id) SELECT ?1, ?2, value FROM json_each(?3)`)
@@ -173,6 +214,27 @@ export function memberDeltaStatements(
     );
   }
   return stmts;
+}
+
+/**
+ * group.member_added / member_removed events (change feed) for the user ids
+ * `users` selects (columns value, key; ?4 = the group, ?5 = `list`), written
+ * before the membership change so that only real changes are recorded.
+ */
+function memberEvents(rd: RequestDatabase, step: LicenceStep, groupId: string, type: "group.member_added" | "group.member_removed", users: string, list: string): D1PreparedStatement {
+  return eventsFromSelect(
+    rd.d1,
+    step,
+    `SELECT '${type}' AS type, ?4 AS resource_id, (SELECT external_id FROM groups WHERE tenant_id = ?1 AND id = ?4) AS external_id,
+            json_object('groupId', ?4, 'userId', u.value) AS data, u.key AS ord
+     FROM (${users}) u`,
+    [groupId, list],
+  );
+}
+
+/** A group as an event's `data.resource` shows it: its id and stored document. */
+function resourceOf(id: string, doc: GroupDoc): Record<string, unknown> {
+  return { id, ...doc };
 }
 
 /** Licence flag flipped: re-evaluates every member with two set-based statements. */
@@ -232,6 +294,7 @@ export async function createGroup(
       )
       .bind(tenantId, row.id, row.displayName, row.displayNameKey, row.externalId, licensing, row.doc, now, row.etag),
     rd.d1.prepare(`UPDATE tenant_stats SET groups = groups + 1 WHERE tenant_id = ?1`).bind(tenantId),
+    eventStatement(rd.d1, step, { type: "group.created", resourceId: row.id, externalId: row.externalId, data: { resource: resourceOf(row.id, doc) } }),
   ];
   const delta: MemberDelta = { replaceAll: false, add: members, remove: [] };
   stmts.push(...memberDeltaStatements(rd, step, row.id, delta, row.etag));
@@ -247,6 +310,8 @@ export interface GroupChange {
   current: GroupRow;
   doc: GroupDoc;
   keys: GroupKeys & { licensing: boolean };
+  /** The attributes whose values changed, for the group.updated event. */
+  changedAttributes: string[];
 }
 
 /**
@@ -282,6 +347,12 @@ export async function writeGroup(
         )
         .bind(tenantId, groupId, String(change.doc.displayName), change.keys.displayNameKey, change.keys.externalId, change.keys.licensing ? 1 : 0, JSON.stringify(change.doc), now, etag, change.current.etag),
       lostRaceGuard(rd.d1, `group:${groupId}`),
+      eventStatement(rd.d1, step, {
+        type: "group.updated",
+        resourceId: groupId,
+        externalId: change.keys.externalId,
+        data: { attributes: change.changedAttributes, resource: resourceOf(groupId, change.doc) },
+      }),
     );
   }
   const bumps = new Set<D1PreparedStatement | undefined>();
@@ -319,6 +390,12 @@ export async function deleteGroup(rd: RequestDatabase, step: LicenceStep, groupI
       )
       .bind(tenantId, groupId),
     rd.d1.prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND group_id = ?2`).bind(tenantId, groupId),
+    eventsFromSelect(
+      rd.d1,
+      step,
+      `SELECT 'group.deleted' AS type, id AS resource_id, external_id, json_object('id', id) AS data, 0 AS ord FROM groups WHERE tenant_id = ?1 AND id = ?4`,
+      [groupId],
+    ),
     rd.d1.prepare(`DELETE FROM groups WHERE tenant_id = ?1 AND id = ?2`).bind(tenantId, groupId),
   ]);
   return (results[results.length - 1]?.meta.changes ?? 0) > 0;

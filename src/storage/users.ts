@@ -9,6 +9,7 @@
  */
 import type { UserDoc, UserKeys } from "../scim/resources/index.js";
 import type { RequestDatabase } from "./database.js";
+import { eventsFromSelect, eventStatement, type EventOrigin } from "./events.js";
 import { newETagToken, newResourceId } from "./ids.js";
 import { deleteUserLicenceStatements, downgradeStatements, grantStatements, type LicenceStep } from "../licence/transitions.js";
 import type { ListSource, ListTable } from "./listing.js";
@@ -130,7 +131,13 @@ function columns(doc: UserDoc, keys: UserKeys) {
 }
 
 /** POST: the row and the counters in one batch; a userName clash (also a racing create) → UserNameTaken. */
-export async function createUser(rd: RequestDatabase, tenantId: string, doc: UserDoc, keys: UserKeys, now: number): Promise<UserRow> {
+/** A user as an event's `data.resource` shows it: its id and stored document. */
+function resourceOf(id: string, doc: UserDoc): Record<string, unknown> {
+  return { id, ...doc };
+}
+
+export async function createUser(rd: RequestDatabase, origin: EventOrigin, doc: UserDoc, keys: UserKeys): Promise<UserRow> {
+  const { tenantId, now } = origin;
   const row: UserRow = {
     tenantId,
     id: newResourceId(now),
@@ -150,6 +157,7 @@ export async function createUser(rd: RequestDatabase, tenantId: string, doc: Use
       rd.d1
         .prepare(`UPDATE tenant_stats SET users = users + 1, active_users = active_users + ?2 WHERE tenant_id = ?1`)
         .bind(tenantId, row.active ? 1 : 0),
+      eventStatement(rd.d1, origin, { type: "user.created", resourceId: row.id, externalId: row.externalId, data: { resource: resourceOf(row.id, doc) } }),
     ]);
   } catch (err) {
     if (isUniqueViolation(err)) throw new UserNameTaken();
@@ -174,8 +182,11 @@ export async function replaceUser(
   current: UserRow,
   doc: UserDoc,
   keys: UserKeys,
-  now: number,
+  origin: EventOrigin,
+  /** The attributes whose values changed (RFC 7643 names; extension ones as "<urn>:<name>"), for the user.updated event. */
+  changedAttributes: string[],
 ): Promise<ReplaceOutcome> {
+  const now = origin.now;
   const etag = newETagToken();
   const cols = columns(doc, keys);
   const tenantId = current.tenantId;
@@ -190,7 +201,7 @@ export async function replaceUser(
     lostRaceGuard(rd.d1, `user:${current.id}`),
   ];
   if (current.active !== cols.active) {
-    const step: LicenceStep = { tenantId, now, nonce: etag };
+    const step: LicenceStep = { tenantId, now, nonce: etag, requestId: origin.requestId };
     const ids = JSON.stringify([current.id]);
     stmts.push(
       rd.d1.prepare(`UPDATE tenant_stats SET active_users = active_users + ?2 WHERE tenant_id = ?1`).bind(tenantId, cols.active ? 1 : -1),
@@ -198,6 +209,15 @@ export async function replaceUser(
         ? grantStatements(rd.d1, step, { kind: "users", idsJson: ids }, { kind: "anyLicensingMembership" })
         : downgradeStatements(rd.d1, step, { kind: "users", idsJson: ids }, { onlyIfNoLicensingGroup: false })),
     );
+  }
+  // The feed: deactivation / reactivation, and the other attributes that changed.
+  const resource = { resource: resourceOf(current.id, doc) };
+  if (current.active !== cols.active) {
+    stmts.push(eventStatement(rd.d1, origin, { type: cols.active ? "user.reactivated" : "user.deactivated", resourceId: current.id, externalId: keys.externalId, data: resource }));
+  }
+  const updated = changedAttributes.filter((a) => a !== "active");
+  if (updated.length > 0) {
+    stmts.push(eventStatement(rd.d1, origin, { type: "user.updated", resourceId: current.id, externalId: keys.externalId, data: { attributes: updated, ...resource } }));
   }
   try {
     await rd.d1.batch(stmts);
@@ -214,7 +234,8 @@ export async function replaceUser(
  * user's memberships (bumping each group's version), licence and row.
  * Returns false when there was no such user.
  */
-export async function deleteUser(rd: RequestDatabase, tenantId: string, id: string, now: number): Promise<boolean> {
+export async function deleteUser(rd: RequestDatabase, origin: EventOrigin, id: string): Promise<boolean> {
+  const { tenantId, now } = origin;
   const results = await rd.d1.batch([
     rd.d1
       .prepare(
@@ -231,8 +252,24 @@ export async function deleteUser(rd: RequestDatabase, tenantId: string, id: stri
          WHERE tenant_id = ?1 AND id IN (SELECT group_id FROM memberships WHERE tenant_id = ?1 AND user_id = ?2)`,
       )
       .bind(tenantId, id, now),
+    // The feed: the user leaves each of its groups, loses its licence, is deleted.
+    eventsFromSelect(
+      rd.d1,
+      origin,
+      `SELECT 'group.member_removed' AS type, g.id AS resource_id, g.external_id AS external_id,
+              json_object('groupId', g.id, 'userId', m.user_id) AS data, g.id AS ord
+       FROM memberships m CROSS JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+       WHERE m.tenant_id = ?1 AND m.user_id = ?4`,
+      [id],
+    ),
     rd.d1.prepare(`DELETE FROM memberships WHERE tenant_id = ?1 AND user_id = ?2`).bind(tenantId, id),
-    ...deleteUserLicenceStatements(rd.d1, tenantId, id),
+    ...deleteUserLicenceStatements(rd.d1, origin, id),
+    eventsFromSelect(
+      rd.d1,
+      origin,
+      `SELECT 'user.deleted' AS type, id AS resource_id, external_id, json_object('id', id) AS data, 0 AS ord FROM users WHERE tenant_id = ?1 AND id = ?4`,
+      [id],
+    ),
     rd.d1.prepare(`DELETE FROM users WHERE tenant_id = ?1 AND id = ?2`).bind(tenantId, id),
   ]);
   return (results[results.length - 1]?.meta.changes ?? 0) > 0;

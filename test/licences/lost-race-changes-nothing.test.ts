@@ -1,6 +1,6 @@
 /**
  * A write that loses its optimistic-concurrency race changes nothing: no
- * licence transition, no member delta, no counter, no meta. The race is
+ * licence transition, no member delta, no counter, no meta, no event. The race is
  * built, not hoped for (local D1 runs one write at a time): writer A reads,
  * writer B commits, then A writes with the row it read.
  */
@@ -21,6 +21,8 @@ async function snapshot(tenantId: string) {
     env.DB.prepare(`SELECT group_id, user_id FROM memberships WHERE tenant_id = ?1 ORDER BY group_id, user_id`).bind(tenantId),
     env.DB.prepare(`SELECT user_id, status, downgraded_at, expires_at FROM licences WHERE tenant_id = ?1 ORDER BY user_id`).bind(tenantId),
     env.DB.prepare(`SELECT * FROM tenant_stats WHERE tenant_id = ?1`).bind(tenantId),
+    // No event without its change (the change feed).
+    env.DB.prepare(`SELECT seq, type FROM events WHERE tenant_id = ?1 ORDER BY seq`).bind(tenantId),
   ]);
   return tables.map((t) => t.results);
 }
@@ -38,7 +40,7 @@ describe("a user rewrite that lost its race", () => {
     const before = await snapshot(t.id);
     // … and A, from its stale read, disables the user.
     const doc: UserDoc = { ...(JSON.parse(stale.doc) as UserDoc), active: false };
-    const outcome = await replaceUser(rd, stale, doc, userKeys(doc), Date.now());
+    const outcome = await replaceUser(rd, stale, doc, userKeys(doc), { tenantId: t.id, now: Date.now(), requestId: "test" }, ["active"]);
     expect(outcome.kind).toBe("lostRace");
     expect(await snapshot(t.id)).toEqual(before);
     expect((await licenceOf(t.id, id))?.status).toBe("active");
@@ -54,7 +56,7 @@ describe("a user rewrite that lost its race", () => {
     expect((await patchUser(t, id, [{ op: "replace", path: "title", value: "CFO" }])).status).toBe(200);
     const before = await snapshot(t.id);
     const doc: UserDoc = { ...(JSON.parse(stale.doc) as UserDoc), active: true };
-    expect((await replaceUser(rd, stale, doc, userKeys(doc), Date.now())).kind).toBe("lostRace");
+    expect((await replaceUser(rd, stale, doc, userKeys(doc), { tenantId: t.id, now: Date.now(), requestId: "test" }, ["active"])).kind).toBe("lostRace");
     expect(await snapshot(t.id)).toEqual(before);
     expect(await licenceOf(t.id, id)).toBeNull();
   });
@@ -77,9 +79,9 @@ describe("a group write that lost its race", () => {
     const keys = groupKeys(doc, config, stale.licensing);
     const outcome = await writeGroup(
       rd,
-      { tenantId: t.id, now: Date.now(), nonce: crypto.randomUUID() },
+      { tenantId: t.id, now: Date.now(), nonce: crypto.randomUUID(), requestId: "test" },
       g,
-      { current: stale, doc, keys: { ...keys, licensing: keys.licensing ?? stale.licensing } },
+      { current: stale, doc, keys: { ...keys, licensing: keys.licensing ?? stale.licensing }, changedAttributes: ["urn:ietf:params:scim:schemas:extension:klaxoon:2.0:Group:license"] },
       { replaceAll: false, add: [b], remove: [] },
     );
     expect(outcome.kind).toBe("lostRace");

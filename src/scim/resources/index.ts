@@ -24,5 +24,5 @@ export {
 } from "./group.js";
 export { applyTenantPolicy, DEFAULT_LOCATION, type TenantPolicy } from "./tenant-policy.js";
 export { weakETag, parseIfMatch, eTagMatches, checkIfMatch } from "./etag.js";
-export { sameDoc } from "./same-doc.js";
+export { sameDoc, changedAttributes } from "./same-doc.js";
 export { managerIdOf, managerDisplayNameOf, withManagerDisplayName } from "./manager.js";
