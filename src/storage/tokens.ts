@@ -6,8 +6,7 @@
  *   value { "tokenId": string, "expiresAt": number | null }   (JSON)
  * The lookup key is built from the tenant in the URL, so a token presented on
  * another tenant's URL simply misses. Hashing before lookup means no secret is
- * ever compared, so no constant-time comparison is needed (platform-notes §8
- * rule 15). D1 `tokens` keeps metadata for the admin listing; KV.list() is
+ * ever compared, so no constant-time comparison is needed. D1 `tokens` keeps metadata for the admin listing; KV.list() is
  * used only to purge a deleted tenant's keys.
  */
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
@@ -25,6 +24,12 @@ export const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
 export interface TokenRecord {
   tokenId: string;
   expiresAt: number | null;
+  /**
+   * Set on OAuth access tokens (src/storage/oauth-clients.ts), which share
+   * this key space so they authenticate exactly like static tokens; they have
+   * no `tokens` row (tokenId is the client id), so there is no lastUsedAt to touch.
+   */
+  clientId?: string;
 }
 
 export interface IssuedToken {
@@ -35,7 +40,7 @@ export interface IssuedToken {
   expiresAt: number | null;
 }
 
-function base64url(bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");

@@ -26,7 +26,7 @@ function hasNull(value: unknown): boolean {
 
 describe("ServiceProviderConfig (RFC 7643 §5)", () => {
   const spc = serviceProviderConfig(`${BASE}/`);
-  it("advertises exactly what the server supports (REF Postman: patch.supported true)", () => {
+  it("advertises exactly what the server supports (SCIMReferenceCode Postman collection: patch.supported true)", () => {
     expect(spc).toMatchObject({
       schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
       patch: { supported: true },
@@ -37,14 +37,16 @@ describe("ServiceProviderConfig (RFC 7643 §5)", () => {
       etag: { supported: true },
       meta: { resourceType: "ServiceProviderConfig", location: `${BASE}/ServiceProviderConfig` },
     });
+    // Both schemes that work, each sent as a Bearer token: OAuth client credentials (primary) and the long-lived token.
     expect(spc["authenticationSchemes"]).toEqual([
-      {
+      expect.objectContaining({
         type: "oauthbearertoken",
-        name: "OAuth Bearer Token",
-        description: "Authentication scheme using the OAuth Bearer Token Standard",
-        specUri: "https://www.rfc-editor.org/info/rfc6750",
+        name: "OAuth 2.0 client credentials",
+        specUri: "https://www.rfc-editor.org/info/rfc6749",
+        documentationUri: "https://scim.example/tenants/acme/.well-known/oauth-authorization-server",
         primary: true,
-      },
+      }),
+      expect.objectContaining({ type: "oauthbearertoken", name: "Long-lived bearer token", specUri: "https://www.rfc-editor.org/info/rfc6750", primary: false }),
     ]);
     expect(hasNull(spc)).toBe(false);
   });
@@ -52,7 +54,7 @@ describe("ServiceProviderConfig (RFC 7643 §5)", () => {
 
 describe("ResourceTypes (RFC 7643 §6)", () => {
   const list = resourceTypes(BASE, defs);
-  it("is a ListResponse with User first (REF Postman: Resources[0].endpoint == \"/Users\")", () => {
+  it("is a ListResponse with User first (SCIMReferenceCode Postman collection: Resources[0].endpoint == \"/Users\")", () => {
     expect(list.schemas).toEqual([LIST_RESPONSE_SCHEMA]);
     expect(list.totalResults).toBe(2);
     expect(list.Resources[0]?.["endpoint"]).toBe("/Users");
@@ -84,7 +86,7 @@ describe("ResourceTypes (RFC 7643 §6)", () => {
   });
 });
 
-describe("Schemas (RFC 7643 §7, MS-SCIM /Schemas rules)", () => {
+describe("Schemas (RFC 7643 §7, Microsoft's /Schemas rules for Entra)", () => {
   const list = schemas(BASE, defs);
   it("lists core User, enterprise, vendor user, core Group, licence group", () => {
     expect(list.Resources.map((s) => s["id"])).toEqual([

@@ -18,7 +18,7 @@ function resourceTypeOf(baseUrl: string, def: ResourceDefinition): Record<string
   };
 }
 
-/** GET /ResourceTypes (RFC 7644 §4): User first — the REF suite checks Resources[0].endpoint == "/Users". */
+/** GET /ResourceTypes (RFC 7644 §4): User first — Microsoft's SCIMReferenceCode Postman collection checks Resources[0].endpoint == "/Users". */
 export function resourceTypes(baseUrl: string, defs: ResourceDefinitions): ListResponse<Record<string, unknown>> {
   const list = [resourceTypeOf(baseUrl, defs.user), resourceTypeOf(baseUrl, defs.group)];
   return listResponse(list, list.length, 1);

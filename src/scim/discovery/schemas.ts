@@ -6,7 +6,7 @@ import { trimSlash } from "./service-provider-config.js";
 
 /**
  * One attribute with every characteristic of RFC 7643 §7, camelCase values
- * and no nulls (MS-SCIM "/Schemas"); optional lists only when present.
+ * and no nulls (Microsoft's SCIM guide for Entra ID, "/Schemas"); optional lists only when present.
  */
 function attributeOf(attr: AttributeDefinition): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -29,7 +29,7 @@ function attributeOf(attr: AttributeDefinition): Record<string, unknown> {
 /**
  * Write-only attributes (`password`) are left out: we accept and drop them,
  * so we don't support them, and Microsoft's validator in "Discover schema"
- * mode fails on an advertised password (idp-notes §1.13, scimmy-routers #10).
+ * mode fails on an advertised password (https://github.com/scimmyjs/scimmy-routers/issues/10).
  */
 function advertised(attr: AttributeDefinition): boolean {
   return attr.mutability !== "writeOnly";
@@ -52,8 +52,9 @@ function allSchemas(defs: ResourceDefinitions): SchemaDefinition[] {
 
 /**
  * GET /Schemas (RFC 7644 §4, RFC 7643 §7): core User ("User Account", which
- * the REF suite looks for), enterprise User, the vendor user extension, core
- * Group (Logic-App test 15 fails every group test without it) and the group
+ * Microsoft's SCIMReferenceCode Postman collection looks for), enterprise User,
+ * the vendor user extension, core Group (test 15 of Microsoft's Logic App
+ * validation fails every group test without it) and the group
  * licence extension.
  */
 export function schemas(baseUrl: string, defs: ResourceDefinitions): ListResponse<Record<string, unknown>> {
