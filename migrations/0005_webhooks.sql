@@ -1,0 +1,21 @@
+CREATE TABLE `webhook_endpoints` (
+	`id` text PRIMARY KEY NOT NULL,
+	`url` text NOT NULL,
+	`tenant_id` text,
+	`tenant_created_at` integer,
+	`types` text,
+	`secret_sealed` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`cursor_position` integer NOT NULL,
+	`failures` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer DEFAULT 0 NOT NULL,
+	`lease_owner` text,
+	`lease_until` integer,
+	`delivered` integer DEFAULT 0 NOT NULL,
+	`last_success_at` integer,
+	`last_failure_at` integer,
+	`last_failure_status` integer,
+	`last_failure_error` text,
+	`last_failure_event_id` text,
+	`expired_undelivered` integer DEFAULT 0 NOT NULL
+);
