@@ -18,3 +18,20 @@ export function foldCase(value: string): string {
 export function dateTime(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/**
+ * The deepest nesting of objects and arrays in a JSON value, counted without
+ * recursion, stopping once past `limit`. SCIM resources and PatchOps nest a
+ * handful of levels (extension → complex → sub-attribute); a body nested
+ * thousands deep would only exhaust the stack of the recursive engines.
+ */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}

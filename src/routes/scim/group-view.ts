@@ -6,6 +6,7 @@ import { isExcluded, project, type AttributeQuery } from "../../scim/projection.
 import { renderGroup, weakETag, type GroupDoc, type GroupMemberRef } from "../../scim/resources/index.js";
 import type { ResourceDefinition } from "../../scim/schema/index.js";
 import { tenantBaseUrl } from "./tenant-url.js";
+import { errorFields, log } from "../../log.js";
 import { dateTime } from "../../scim/data-types.js";
 
 
@@ -46,6 +47,14 @@ export function renderGroups(
  * One group as a streamed body: the resource without members, then the
  * members page by page as `pages` yields them, so a 100,000-member group
  * answers in full while the worker holds one page at a time.
+ *
+ * The status line has gone out with the first byte, so a failure after it
+ * (a D1 error on a later page) cannot become a SCIM error. It must not end
+ * the body either: a closed stream would be a complete-looking 200 with part
+ * of the members, which a client would take for the whole group and act on
+ * (remove the rest). The stream is errored instead, which aborts the
+ * response (no terminating chunk): the client sees a failed request and
+ * retries it. A client that goes away stops the reads (cancel).
  */
 export function streamGroup(
   c: Context<AppEnv>,
@@ -71,7 +80,14 @@ export function streamGroup(
         controller.enqueue(encoder.encode(opening));
         return;
       }
-      const page = await pages.next();
+      let page: IteratorResult<GroupMember[]>;
+      try {
+        page = await pages.next();
+      } catch (err) {
+        log("error", { type: "group-stream-aborted", requestId: c.get("requestId"), groupId: row.id, ...errorFields(err) });
+        controller.error(err);
+        return;
+      }
       if (page.done) {
         controller.enqueue(encoder.encode("]}"));
         controller.close();
@@ -80,6 +96,9 @@ export function streamGroup(
       const chunk = page.value.map((m) => JSON.stringify(memberRef(base, m))).join(",");
       controller.enqueue(encoder.encode((first ? "" : ",") + chunk));
       first = false;
+    },
+    async cancel() {
+      await pages.return?.();
     },
   });
   return new Response(body, { status, headers });

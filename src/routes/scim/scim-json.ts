@@ -1,5 +1,9 @@
 import type { Context } from "hono";
+import { exceedsDepth } from "../../scim/data-types.js";
 import { SCIM_CONTENT_TYPE, ScimError } from "../../scim/errors.js";
+
+/** Far above any SCIM resource or PatchOp (a handful of levels), far below what would exhaust the stack. */
+const MAX_BODY_DEPTH = 32;
 import { parseAttributeList, type AttributeQuery } from "../../scim/projection.js";
 
 /**
@@ -14,11 +18,14 @@ export async function readScimBody(c: Context): Promise<unknown> {
   }
   const text = await c.req.text();
   if (text.trim() === "") throw ScimError.invalidSyntax("The request body is empty.");
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw ScimError.invalidSyntax("The request body is not valid JSON.");
   }
+  if (exceedsDepth(body, MAX_BODY_DEPTH)) throw ScimError.invalidSyntax(`The request body nests deeper than ${MAX_BODY_DEPTH} levels.`);
+  return body;
 }
 
 /** A SCIM JSON response (`application/scim+json`). */
