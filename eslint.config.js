@@ -34,6 +34,22 @@ export default defineConfig(
     },
   },
   {
+    // OAuth protocol logic (token request parsing, RFC 6749 errors, RFC 8414 metadata) is pure like src/scim.
+    files: ["src/oauth/**/*.ts"],
+    ignores: ["src/oauth/**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/storage/**", "**/provisioning/**", "**/routes/**", "**/middleware/**", "**/licence/**", "**/scim/**"], message: "src/oauth is pure protocol code: no storage, routes, middleware or SCIM." },
+            { group: ["hono", "hono/*", "drizzle-orm", "drizzle-orm/*"], message: "src/oauth is pure protocol code: no framework and no database." },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Storage runs SQL; it does not interpret SCIM (types only) and knows nothing of HTTP.
     files: ["src/storage/**/*.ts"],
     ignores: ["src/storage/**/*.test.ts"],
@@ -51,12 +67,12 @@ export default defineConfig(
   },
   {
     // The licence module: transition SQL, the sweep, the current-licences read.
-    files: ["src/licence/**/*.ts", "src/provisioning/**/*.ts"],
+    files: ["src/licence/**/*.ts", "src/provisioning/**/*.ts", "src/feed/**/*.ts", "src/provisioning-log/**/*.ts"],
     ignores: ["**/*.test.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/routes/**", "**/middleware/**", "hono", "hono/*"], message: "Provisioning and licences know nothing of HTTP: routes call them." }] },
+        { patterns: [{ group: ["**/routes/**", "**/middleware/**", "hono", "hono/*"], message: "Provisioning, licences, the feed and the provisioning log know nothing of HTTP: routes call them." }] },
       ],
     },
   },
@@ -85,6 +101,48 @@ export default defineConfig(
         "error",
         { selector: "CallExpression[callee.property.name=/^(prepare|batch|exec)$/]", message: "Routes issue no D1 statement: call a storage or provisioning function." },
         { selector: "ImportDeclaration[source.value=/^drizzle-orm/]", message: "Routes issue no D1 statement: call a storage or provisioning function." },
+      ],
+    },
+  },
+  {
+    // The console and the setup page render what storage, licence, feed and provisioning-log
+    // functions return (the admin API's own reads); they issue no D1 statement themselves.
+    files: ["src/console/**/*.ts", "src/console/**/*.tsx"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/routes/**", "**/provisioning/**", "**/webhooks/**"], message: "src/console reads through storage, licence, feed and provisioning-log functions, not routes or SCIM writes." },
+            { group: ["drizzle-orm", "drizzle-orm/*"], message: "src/console issues no D1 statement: call a storage function." },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.property.name=/^(prepare|batch|exec)$/]", message: "src/console issues no D1 statement: call a storage function." },
+      ],
+    },
+  },
+  {
+    // Webhooks: pure rules (URL, back-off, plan, payload), sealing, signing and the delivery run.
+    // SQL stays in src/storage/webhooks.ts; HTTP in src/routes/admin-webhooks.ts.
+    files: ["src/webhooks/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/routes/**", "**/middleware/**", "**/provisioning/**", "**/licence/**", "hono", "hono/*"], message: "src/webhooks knows nothing of HTTP routes, provisioning or licences." },
+            { group: ["drizzle-orm", "drizzle-orm/*"], message: "src/webhooks issues no D1 statement: src/storage/webhooks.ts does." },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.property.name=/^(prepare|batch|exec)$/]", message: "src/webhooks issues no D1 statement: src/storage/webhooks.ts does." },
       ],
     },
   },

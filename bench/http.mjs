@@ -38,6 +38,9 @@ export async function request(url, { method = "GET", token, body, contentType = 
     rowsRead: headerInt(res.headers.get("x-d1-rows-read")),
     rowsWritten: headerInt(res.headers.get("x-d1-rows-written")),
     writeAttempts: headerInt(res.headers.get("x-write-attempts")),
+    statements: headerInt(res.headers.get("x-d1-statements")),
+    /** Names the request's provisioning log entry (its `provisioning-log-write` line on wrangler's stdout). */
+    requestId: res.headers.get("x-request-id"),
   };
 }
 

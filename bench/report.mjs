@@ -16,6 +16,12 @@ function acrossSizes(values) {
   return new Set(shown).size === 1 ? shown[0] : shown.join(" / ");
 }
 
+/** Rows written: the request's own (x-d1-rows-written), then its provisioning log entry's, written after the response. */
+function writtenAcrossSizes(ok) {
+  const own = acrossSizes(ok.map((r) => r.rowsWritten));
+  return ok.every((r) => r.logRowsWritten) ? `${own} + ${acrossSizes(ok.map((r) => r.logRowsWritten))} log` : own;
+}
+
 /**
  * The short table: one line per operation, its rows at every size (one
  * figure when they agree: the cost does not grow with the tenant), its
@@ -42,7 +48,7 @@ export function renderSummary(results) {
     const ratios = bySize.map((r) => (r && r.status === "ok" ? r2(r.ratio) : "—")).join(" / ");
     const budgets = ok.filter((r) => r.budget);
     const met = budgets.length === 0 ? "" : budgets.every((r) => r.budget.met === true) ? `${budgets[0].budget.text} ✅` : `${budgets[0].budget.text} ❌`;
-    out.push(`| ${cell(first.label)} | ${read} | ${acrossSizes(ok.map((r) => r.rowsWritten))} | ${ratios} | ${cell(met)} |`);
+    out.push(`| ${cell(first.label)} | ${read} | ${writtenAcrossSizes(ok)} | ${ratios} | ${cell(met)} |`);
   }
   for (const value of ["False", "True"]) {
     const flips = results.flips?.filter((f) => f.value === value && f.status < 300) ?? [];
@@ -50,6 +56,13 @@ export function renderSummary(results) {
     const perMember = flips.map((f) => f.rowsRead / Math.max(1, f.members));
     out.push(
       `| licence flip "${value}" on the big group (${[...new Set(flips.map((f) => f.members))].map(n0).join(" / ")} members) | ${r2(Math.min(...perMember))}–${r2(Math.max(...perMember))} per member | ${r2(Math.min(...flips.map((f) => f.rowsWritten / Math.max(1, f.members))))}–${r2(Math.max(...flips.map((f) => f.rowsWritten / Math.max(1, f.members))))} per member | ${sizes.map((n) => n0(Math.max(...flips.filter((f) => f.size === n).map((f) => f.ms)))).join(" / ")} ms, slowest of the flips | O(group), one batch |`,
+    );
+  }
+  if (results.worst?.length) {
+    const ws = sizes.map((n) => results.worst.find((w) => w.size === n)).filter(Boolean);
+    const b = results.worstBudget;
+    out.push(
+      `| worst request of a hostile mix (${ws[0].requests.length} requests: unindexed filters and sorts, co/sw/or, offsets at and past the limit, membership filters with conditions, group lists with members) | ${ws.map((w) => n0(w.worst.rowsRead)).join(" / ")} (≤ ${Math.max(...ws.map((w) => w.statements))} statements) | 0 | — | ${cell(b?.text ?? "")} ${b?.met === true ? "✅" : b?.met === false ? `❌ ${cell(b.why)}` : "?"} |`,
     );
   }
   const s = results.sweep;
@@ -73,6 +86,7 @@ export function renderMarkdown(results) {
   out.push(
     `- Load: autocannon, ${meta.options.connections} connections, ${meta.options.rounds} round(s) × ${meta.options.duration} s per operation and size (median of rounds); rows from \`x-d1-rows-read\` / \`x-d1-rows-written\` on ${meta.options.samples} sampled requests (range shown when they differ)`,
   );
+  out.push("- Rows written \"N + 1 log\": N from the request's `x-d1-rows-written`, then its provisioning log entry, written after the response (`waitUntil`) and read from the worker's `provisioning-log-write` line");
   out.push(`- Floor: \`GET /healthz\` ${n0(healthz?.rps)} req/s, p50 ${n1(healthz?.p50)} ms, p99 ${n1(healthz?.p99)} ms`);
   out.push("");
   out.push("## Summary");
@@ -88,7 +102,7 @@ export function renderMarkdown(results) {
     const met = r.budget ? (r.budget.met === true ? "✅ met" : r.budget.met === false ? `❌ not met${r.budget.why ? ` (${r.budget.why})` : ""}` : "? not measured") : "";
     const name = r.status === "ok" ? r.label : `${r.label} — **${r.status}**: ${r.note}`;
     out.push(
-      `| ${cell(name)} | ${n0(r.size)} | ${n0(r.rps)} | ${r2(r.ratio)} | ${n1(r.p50)} | ${n1(r.p99)} | ${rows(r.rowsRead)}${r.lookupRead ? ` (lookup ${rows(r.lookupRead)})` : ""} | ${rows(r.rowsWritten)} | ${r.budget?.text ?? ""} | ${met} |`,
+      `| ${cell(name)} | ${n0(r.size)} | ${n0(r.rps)} | ${r2(r.ratio)} | ${n1(r.p50)} | ${n1(r.p99)} | ${rows(r.rowsRead)}${r.lookupRead ? ` (lookup ${rows(r.lookupRead)})` : ""} | ${rows(r.rowsWritten)}${r.logRowsWritten ? ` + ${rows(r.logRowsWritten)} log` : ""} | ${r.budget?.text ?? ""} | ${met} |`,
     );
   }
   if (results.flips?.length) {
@@ -108,6 +122,33 @@ export function renderMarkdown(results) {
     out.push("| users | resource | bursts × writers | succeeded | retries | max attempts | p50 ms | p99 ms |");
     out.push("|---:|---|---:|---:|---:|---:|---:|---:|");
     for (const b of results.bursts) out.push(`| ${n0(b.size)} | ${b.kind} | ${b.bursts} × ${b.writers} | ${b.succeeded}/${b.requests} | ${n0(b.retries)} | ${b.maxAttempts} | ${n1(b.p50)} | ${n1(b.p99)} |`);
+  }
+  if (results.feedPages?.length) {
+    out.push("");
+    out.push("## Change feed: rows read per page of 100 events");
+    out.push("");
+    out.push("| users | events in the tenant's feed (about) | first page | deepest page |");
+    out.push("|---:|---:|---:|---:|");
+    for (const f of results.feedPages) out.push(`| ${n0(f.size)} | ${n0(f.events)} | ${rows(f.firstRead)} | ${rows(f.deepRead)} |`);
+  }
+  if (results.worst?.length) {
+    const sizes = results.worst.map((w) => w.size);
+    out.push("");
+    out.push("## Worst request of a hostile mix");
+    out.push("");
+    out.push("Each request once per size: status (400 = tooMany), rows read / statements. The worst is the most rows any one of them read; every list request is bounded by the same limits whatever the tenant's size (docs/storage.md, \"Bounded work per request\").");
+    out.push("");
+    out.push(`| request | ${sizes.map((n) => `${n0(n)} users`).join(" | ")} |`);
+    out.push(`|---|${sizes.map(() => "---:").join("|")}|`);
+    for (const h of results.worst[0].requests) {
+      const cells = results.worst.map((w) => {
+        const r = w.requests.find((x) => x.key === h.key);
+        return r ? `${r.status} · ${rows(r.rowsRead)} / ${rows(r.statements)}` : "—";
+      });
+      out.push(`| ${cell(h.label)} | ${cells.join(" | ")} |`);
+    }
+    out.push(`| **worst** | ${results.worst.map((w) => `**${n0(w.worst.rowsRead)}** (${cell(w.worst.key ?? "")})`).join(" | ")} |`);
+    if (results.worstBudget) out.push("", `- Budget ${results.worstBudget.text}: ${results.worstBudget.met ? "✅ met" : `❌ not met (${results.worstBudget.why})`}`);
   }
   const s = results.sweep;
   if (s) {

@@ -8,19 +8,20 @@ import { GROUP_EXT_URN, LICENCE_ATTR, USER_EXT_URN, USER_SCHEMA, userBody } from
 
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-/** Row budgets (issues 3, 4, 5). `flat`: the same figure at every size. */
+/** Row budgets (bench/README.md, "Budgets"). `flat`: the same figure at every size. */
 export const BUDGETS = {
-  // Issue 3: ≤ 3 rows for the lookup itself, measured on the same request with
+  // ≤ 3 rows for the lookup itself, measured on the same request with
   // `excludedAttributes=groups`. The seeded users are members of the big
   // group, and the default `groups` attribute costs 3 more rows for one group
   // (membership index entry + end of range + the group row): the full figure
   // must be at most lookup + 3, and both the same at every size.
   point: { maxLookupRead: 3, groupsRead: 3, flat: true, text: "lookup ≤ 3 read (+ 3 for the user's one group), same at every size" },
-  member: { maxRead: 10, maxWritten: 5, text: "≤ 10 read, ≤ 5 written" },
+  // A member change with its licence transition (≤ 10 / 5) and their change-feed events (3 rows written each).
+  member: { maxRead: 40, maxWritten: 11, text: "≤ 40 read, ≤ 11 written (with events)" },
   excluded: { maxRead: 3, text: "≤ 3 read" },
 };
 
-/** Concurrent writers of one resource in a burst (the figure the lifecycle issue sets: 20). */
+/** Concurrent writers of one resource in a burst: 20. */
 export const BURST_WRITERS = 20;
 /** Distinct single-valued string attributes, one per concurrent writer of a user. */
 export const BURST_USER_PATHS = [
@@ -327,3 +328,43 @@ export const SCENARIOS = [
 export function licenceFlipBody(value) {
   return { schemas: [PATCH_OP], Operations: [{ op: "Replace", path: `${GROUP_EXT_URN}:${LICENCE_ATTR}`, value }] };
 }
+
+/**
+ * The "worst request" mix (bench/README.md, "Worst request"): requests a careless or hostile client
+ * may send — filters and sorts no index answers, co/sw/or filters, offsets
+ * at and past the limit, membership filters with other conditions, group
+ * lists that expand members. Each is sent once per size; the most rows any
+ * one of them read is the size's "worst request", which must stay under a
+ * fixed bound and not grow from 10,000 to 100,000 users (docs/storage.md,
+ * "Bounded work per request"). Expected answers: 200, or 400 tooMany.
+ * @param {ReturnType<typeof sizeContext>} c
+ * @returns {Array<{ key: string, label: string, method: string, path: string, body?: string }>}
+ */
+export function hostileRequests(c) {
+  const u = `${c.scimPath}/Users`;
+  const g = `${c.scimPath}/Groups`;
+  const big = c.L.groupId();
+  const search = (body) => JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], ...body });
+  return [
+    { key: "co", label: 'Users filter displayName co "Given1"', method: "GET", path: filterPath(c.scimPath, "Users", 'displayName co "Given1"', "&count=200") },
+    { key: "sw", label: 'Users filter userName sw "Bench.User1"', method: "GET", path: filterPath(c.scimPath, "Users", 'userName sw "Bench.User1"', "&count=200") },
+    { key: "unindexed-eq", label: 'Users filter name.familyName eq "Family5"', method: "GET", path: filterPath(c.scimPath, "Users", 'name.familyName eq "Family5"') },
+    { key: "or", label: 'Users filter userName eq … or displayName co "Family"', method: "GET", path: filterPath(c.scimPath, "Users", `userName eq "${c.L.userName(1)}" or displayName co "Family"`) },
+    { key: "valuepath-co", label: 'Users filter emails[type eq "work"].value co "bench"', method: "GET", path: filterPath(c.scimPath, "Users", 'emails[type eq "work"].value co "bench"') },
+    { key: "sort-unindexed", label: "Users sortBy=name.familyName, count=200", method: "GET", path: `${u}?sortBy=name.familyName&count=200` },
+    { key: "sort-externalid", label: "Users sortBy=externalId descending, count=200", method: "GET", path: `${u}?sortBy=externalId&sortOrder=descending&count=200` },
+    { key: "offset-limit", label: "Users startIndex=10001, count=200 (the deepest offset served)", method: "GET", path: `${u}?startIndex=10001&count=200` },
+    { key: "offset-sorted", label: "Users sortBy=userName, startIndex=10001, count=200", method: "GET", path: `${u}?sortBy=userName&startIndex=10001&count=200` },
+    { key: "offset-past", label: "Users startIndex=50001, count=200", method: "GET", path: `${u}?startIndex=50001&count=200` },
+    { key: "search-scan", label: 'POST /Users/.search emails.value co "@example.com", sortBy displayName', method: "POST", path: `${u}/.search`, body: search({ filter: 'emails.value co "@example.com"', sortBy: "displayName", count: 200 }) },
+    { key: "range-and", label: 'Users filter groups.value eq "<big group>" and active eq true', method: "GET", path: filterPath(c.scimPath, "Users", `groups.value eq "${big}" and active eq true`, "&count=200") },
+    { key: "range-sorted", label: 'Users filter groups.value eq "<big group>", sortBy=userName', method: "GET", path: filterPath(c.scimPath, "Users", `groups.value eq "${big}"`, "&sortBy=userName&count=200") },
+    { key: "groups-members", label: "GET /Groups (members expanded), count=200", method: "GET", path: `${g}?count=200` },
+    { key: "groups-members-2", label: "GET /Groups?startIndex=2 (members expanded)", method: "GET", path: `${g}?startIndex=2&count=200` },
+    { key: "groups-co", label: 'Groups filter displayName co "Team"', method: "GET", path: filterPath(c.scimPath, "Groups", 'displayName co "Team"') },
+    { key: "users-page", label: "GET /Users?count=200", method: "GET", path: `${u}?count=200` },
+  ];
+}
+
+/** The worst request's bound: one limit of storage's LIST_LIMITS (10,000 rows) plus a page of 200 and its groups. */
+export const HOSTILE_BUDGET = { maxRead: 12_000, maxStatements: 15, text: "≤ 12,000 read and ≤ 15 statements at every size; flat from 10,000 users up" };

@@ -199,9 +199,9 @@ VALUES (${T}, ${q(L.teamId(k))}, ${q(L.teamName(k))}, ${q(L.teamName(k).toLowerC
   if (G > 0) {
     lines.push(`INSERT INTO memberships (tenant_id, group_id, user_id)
 SELECT tenant_id, ${q(L.groupId())}, id FROM users WHERE tenant_id = ${T} AND created_at < ${L.base + G};`);
-    // Granted by the group's creation batch: since = its time, transition = "<request nonce>:granted".
+    // Granted by the group's creation batch: since = its time, transition = "<request nonce>.<statement mark>:granted".
     lines.push(`INSERT INTO licences (tenant_id, user_id, status, since, downgraded_at, expires_at, transition)
-SELECT tenant_id, user_id, 'active', ${L.groupBase}, NULL, NULL, ${q(`${nonce}:granted`)}
+SELECT tenant_id, user_id, 'active', ${L.groupBase}, NULL, NULL, ${q(`${nonce}.${randomBytes(4).toString("hex")}:granted`)}
 FROM memberships WHERE tenant_id = ${T} AND group_id = ${q(L.groupId())};`);
   }
   lines.push(`UPDATE tenant_stats SET users = users + ${N}, active_users = active_users + ${N}, groups = groups + ${1 + L.teams},
@@ -226,7 +226,7 @@ export function sweepSeedSql(L, { now = Date.now(), graceHours = 23 } = {}) {
   lines.push(`-- bench sweep seed: tenant ${L.tenantId}, ${N} expired licences`);
   lines.push(usersSeedSql(L));
   lines.push(`INSERT INTO licences (tenant_id, user_id, status, since, downgraded_at, expires_at, transition)
-SELECT tenant_id, id, 'downgraded', ${L.base - HOUR}, ${downgradedAt}, ${expiresAt}, ${q(`${nonce}:downgraded`)}
+SELECT tenant_id, id, 'downgraded', ${L.base - HOUR}, ${downgradedAt}, ${expiresAt}, ${q(`${nonce}.${randomBytes(4).toString("hex")}:downgraded`)}
 FROM users WHERE tenant_id = ${T};`);
   lines.push(`UPDATE tenant_stats SET users = users + ${N}, active_users = active_users + ${N}, downgraded_licenses = downgraded_licenses + ${N}
 WHERE tenant_id = ${T};`);
@@ -255,7 +255,8 @@ export function compareShapes(api, sql) {
     since: (v) => Number.isSafeInteger(v),
     downgraded_at: (v) => v === null || Number.isSafeInteger(v),
     expires_at: (v) => v === null || Number.isSafeInteger(v),
-    transition: (v) => v === null || /^([0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(granted|revived|downgraded)$/.test(String(v)),
+    // "<request nonce>.<statement mark>:<transition>" (src/licence/transitions.ts).
+    transition: (v) => v === null || /^([0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.[0-9a-f]{8})?:(granted|revived|downgraded)$/.test(String(v)),
     tenant_id: () => true,
   };
   for (const table of Object.keys(api)) {

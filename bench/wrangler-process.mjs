@@ -84,9 +84,9 @@ export async function runWranglerOk(args, options) {
   return r;
 }
 
-/** No telemetry prompt, no update check, no colours in the logs we parse. */
+/** No telemetry prompt, no update check, no colours in the logs we parse, no Request.cf download. */
 function quietEnv() {
-  return { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", CI: "1" };
+  return { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", CI: "1", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 }
 
 /** A free TCP port on 127.0.0.1 (bound, then released). */
@@ -121,7 +121,7 @@ export async function wranglerVersion(cwd) {
  */
 export class WranglerDev {
   /**
-   * @param {{ cwd: string, persistTo: string, port: number, adminToken: string, testScheduled?: boolean }} options
+   * @param {{ cwd: string, persistTo: string, port: number, adminToken: string, testScheduled?: boolean, config?: string }} options
    */
   constructor(options) {
     this.options = options;
@@ -136,7 +136,7 @@ export class WranglerDev {
   }
 
   start() {
-    const { cwd, persistTo, port, adminToken, testScheduled } = this.options;
+    const { cwd, persistTo, port, adminToken, testScheduled, config } = this.options;
     const args = [
       wranglerBin(),
       "dev",
@@ -154,6 +154,7 @@ export class WranglerDev {
       "--show-interactive-dev-session=false",
     ];
     if (testScheduled) args.push("--test-scheduled");
+    if (config) args.push("--config", config);
     const child = spawn(process.execPath, args, {
       cwd,
       env: { ...process.env, ...quietEnv() },
@@ -238,4 +239,25 @@ export function tail(text, max) {
 /** True when the project looks like a checkout we can run in. */
 export function looksLikeProject(cwd) {
   return existsSync(path.join(cwd, "wrangler.toml")) && existsSync(path.join(cwd, "package.json"));
+}
+
+/**
+ * The bench's wrangler configuration: wrangler.toml with paths made absolute
+ * (the copy lives in the persist directory) and the SCIM rate limits
+ * (SCIM_RATE_LIMIT, SCIM_AUTH_FAILURE_LIMIT) raised out of reach: the bench
+ * loads one tenant far past the 1,000 requests per 10 s a tenant may send.
+ * The limiter still runs on every request, so its cost is measured.
+ * @param {string} text wrangler.toml
+ * @param {string} root the project directory
+ */
+export function benchWranglerConfig(text, root) {
+  let out = text.replace(/^(main\s*=\s*)"([^"]+)"/m, (_, k, p) => `${k}${JSON.stringify(path.resolve(root, p))}`);
+  out = out.replace(/^(migrations_dir\s*=\s*)"([^"]+)"/gm, (_, k, p) => `${k}${JSON.stringify(path.resolve(root, p))}`);
+  let raised = 0;
+  out = out.replace(/(name\s*=\s*"(?:SCIM_RATE_LIMIT|SCIM_AUTH_FAILURE_LIMIT)"\s*\n\s*namespace_id\s*=\s*"[^"]*"\s*\n\s*simple\s*=\s*\{\s*limit\s*=\s*)\d+/g, (_, head) => {
+    raised += 1;
+    return `${head}1000000000`;
+  });
+  if (raised < 2) throw new Error("wrangler.toml: SCIM_RATE_LIMIT / SCIM_AUTH_FAILURE_LIMIT [[ratelimits]] not found (name, namespace_id, simple on consecutive lines)");
+  return out;
 }

@@ -2,8 +2,8 @@
 /**
  * `npm start` (README quick start): a working local SCIM endpoint in one command.
  *
- * 1. .dev.vars with a random ADMIN_TOKEN if it has none (contract.md: never a
- *    built-in admin secret), printed.
+ * 1. .dev.vars with a random ADMIN_TOKEN if it has none (never a built-in
+ *    admin secret), printed.
  * 2. Local D1 migrations, the standard way (`wrangler d1 migrations apply DB --local`).
  * 3. `wrangler dev` on 127.0.0.1:$PORT (default 8787), waited for via /healthz.
  * 4. A `demo` tenant (created or reused) and a fresh token, printed as the
@@ -27,11 +27,17 @@ const TENANT_ID = "demo";
 const HEALTH_ATTEMPTS = 240; // × 250 ms: a cold wrangler start plus esbuild, with room to spare.
 const WINDOWS = process.platform === "win32";
 
-/** The pinned Node (package.json "node") first on PATH, so wrangler runs on it whatever Node started us. */
+/**
+ * The pinned Node (package.json "node") first on PATH, so wrangler runs on it whatever Node started us.
+ * CLOUDFLARE_CF_FETCH_ENABLED=false: wrangler dev (Miniflare) uses its built-in placeholder
+ * `Request.cf` instead of downloading one from workers.cloudflare.com at every start, which offline
+ * printed an ENOTFOUND stack trace. The worker reads nothing from `request.cf`.
+ */
 const childEnv = {
   ...process.env,
   PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ""}`,
   WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
 };
 
 const children = new Set();
@@ -96,6 +102,15 @@ function ensureAdminToken() {
   return { token, created: true };
 }
 
+/** Adds a random WEBHOOK_SECRETS_KEY to .dev.vars when it has none (docs/webhooks.md, "How secrets are stored"). */
+function ensureWebhookSecretsKey() {
+  const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+  if (/^\s*WEBHOOK_SECRETS_KEY\s*=\s*"?[^"\s]{32,}/m.test(text)) return false;
+  const rest = text.replace(/^\s*WEBHOOK_SECRETS_KEY\s*=.*$/m, "").trimEnd();
+  writeFileSync(DEV_VARS, `${rest ? `${rest}\n` : ""}WEBHOOK_SECRETS_KEY="${randomBytes(32).toString("base64url")}"\n`, { mode: 0o600 });
+  return true;
+}
+
 function runToEnd(args) {
   return new Promise((resolve, reject) => {
     // CI=true: wrangler asks no confirmation question.
@@ -132,6 +147,7 @@ async function adminApi(adminToken, method, pathname, body) {
 async function main() {
   const admin = ensureAdminToken();
   if (admin.created) console.log(`Created .dev.vars with a new ADMIN_TOKEN.`);
+  if (ensureWebhookSecretsKey()) console.log(`Added a WEBHOOK_SECRETS_KEY to .dev.vars.`);
 
   console.log("Applying local D1 migrations…");
   await runToEnd(["d1", "migrations", "apply", "DB", "--local"]);

@@ -5,13 +5,25 @@
 export interface Env {
   DB: D1Database;
   TOKENS: KVNamespace;
-  /** Secret. Unset or empty → every admin route refuses (contract.md). */
+  /** Workers Rate Limiting: token requests per OAuth client, keyed `<tenantId>:<clientId>` (src/routes/oauth.ts). */
+  OAUTH_CLIENT_LIMITER: RateLimit;
+  /** Workers Rate Limiting: SCIM requests per tenant (src/middleware/rate-limit/). Absent → no limit. */
+  SCIM_RATE_LIMIT?: RateLimit;
+  /** Workers Rate Limiting: failed SCIM authentications per tenant URL (src/middleware/rate-limit/). Absent → no throttle. */
+  SCIM_AUTH_FAILURE_LIMIT?: RateLimit;
+  /** Workers Rate Limiting: failed console sign-ins per client address (src/console/security.ts). Absent → no throttle. */
+  CONSOLE_SIGN_IN_LIMIT?: RateLimit;
+  /** Secret. Unset or empty → every admin route refuses; there is no built-in default (README, "Configuration"). */
   ADMIN_TOKEN?: string;
   USER_EXTENSION_URN?: string;
   USER_EXTENSION_ATTRIBUTES?: string;
   GROUP_EXTENSION_URN?: string;
   GROUP_LICENCE_ATTRIBUTE?: string;
   EXPOSE_DB_METRICS?: string;
+  /** Days the change feed keeps events (default 30); older ones are pruned by the cron. */
+  EVENT_RETENTION_DAYS?: string;
+  /** Secret. Seals webhook signing secrets in D1 (src/webhooks/secrets.ts). Unset → webhooks cannot be registered or sent. */
+  WEBHOOK_SECRETS_KEY?: string;
 }
 
 /** What a vendor configures through [vars]; read once per request, pure. */

@@ -1,17 +1,36 @@
 /**
  * The worker entry: HTTP (the Hono app) and the Cron Trigger (the licence
- * sweep). Nothing else lives here.
+ * sweep, then event and provisioning log retention; webhook deliveries on their own every-minute
+ * trigger). Nothing else lives here.
  */
 import { createApp } from "./app.js";
 import type { Env } from "./env.js";
+import { errorFields, log } from "./log.js";
+import { runEventRetention } from "./feed/retention.js";
 import { runLicenceSweep } from "./licence/sweep.js";
+import { runRequestLogRetention } from "./provisioning-log/retention.js";
+import { runWebhookDeliveries, WEBHOOK_CRON } from "./webhooks/delivery.js";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    // Awaited, not waitUntil'd: a failure must surface in Past Cron Events (platform-notes §4.2).
-    await runLicenceSweep(env, controller.scheduledTime, ctx);
+    // The every-minute trigger delivers webhooks and nothing else (docs/webhooks.md); every other one sweeps.
+    if (controller.cron === WEBHOOK_CRON) return runWebhookDeliveries(env, controller.scheduledTime);
+    // Awaited, not waitUntil'd: a failure must surface in Past Cron Events (Cloudflare's
+    // "Scheduled handler" docs: a failed waitUntil is recorded there, not the handler's own outcome).
+    try {
+      await runLicenceSweep(env, controller.scheduledTime, ctx);
+      await runEventRetention(env, controller.scheduledTime);
+      await runRequestLogRetention(env, controller.scheduledTime);
+    } catch (err) {
+      // The platform logs an uncaught error with its message, and a D1 error's message carries
+      // the SQL and its bound values: log a redacted line, rethrow one that says only where to look.
+      log("error", { type: "scheduled-run-failed", cron: controller.cron, ...errorFields(err) });
+      // No `cause`: it would carry the unredacted error into the platform's log of the failure.
+      // eslint-disable-next-line preserve-caught-error
+      throw new Error("Scheduled run failed; see the log line of type scheduled-run-failed.");
+    }
   },
 } satisfies ExportedHandler<Env>;

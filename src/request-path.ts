@@ -2,7 +2,7 @@
  * The path Hono routes on. Identity providers and admins are sloppy with the
  * Tenant URL: a trailing slash, a doubled slash where the client appends
  * "/Users", lower-case resource names (Microsoft's reference Postman
- * collection calls "/users"; idp-notes §4.1). RFC 7644 paths are otherwise
+ * collection calls "/users"). RFC 7644 paths are otherwise
  * case-sensitive; we map the known endpoint names to their canonical case.
  */
 const CANONICAL: Record<string, string> = {

@@ -91,7 +91,7 @@ describe("migrations", () => {
     for (const table of ["users", "groups"]) {
       expect(objects.find((o) => o.name === table)?.sql ?? "").not.toMatch(/WITHOUT ROWID/i);
     }
-    // platform-notes §1.8: a table rebuild would fire a CASCADE and silently delete children.
+    // A table rebuild would fire a CASCADE and silently delete children (docs/storage.md, "Migrations").
     for (const o of objects) expect(o.sql ?? "").not.toMatch(/ON DELETE CASCADE/i);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Failures under a Tenant URL are SCIM errors (RFC 7644 §3.12): content type
  * application/scim+json, the Error schema, `status` as a string, and the
- * status code an identity provider expects (product.md: wrong codes cost
- * the customer their sync).
+ * status code an identity provider expects (wrong codes make Entra
+ * quarantine the customer's sync: Microsoft's "Application provisioning in
+ * quarantine status" page).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTenant, issueToken, scim } from "./support/admin-client.js";

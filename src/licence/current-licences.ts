@@ -19,7 +19,7 @@ export interface LicenceView {
 const orNull = (ms: number | null): string | null => (ms === null ? null : dateTime(ms));
 
 /**
- * The admin listing (contract.md): a bounded page in user-id order.
+ * The admin listing (`GET /admin/tenants/{id}/licenses`): a bounded page in user-id order.
  *
  * A downgraded licence whose expiresAt is at or before `now` is expired and
  * not listed, whether or not the sweep has deleted it yet: a licence is never

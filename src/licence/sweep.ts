@@ -3,7 +3,7 @@
  * licence whose expiresAt <= controller.scheduledTime, across all tenants.
  *
  * - Time-pure: compares with scheduledTime, not Date.now() (frozen between
- *   I/O in production, platform-notes §4.1), so a late run expires exactly
+ *   I/O in production: Cloudflare's "Performance and timers" docs), so a late run expires exactly
  *   what was due at its planned time, and tests control the clock.
  * - Idempotent and self-healing: the predicate is state-based, so a doubled,
  *   late or missed run is harmless; with the cron every 15 minutes and

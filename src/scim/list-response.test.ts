@@ -24,7 +24,7 @@ describe("parsePagination", () => {
   it("defaults: startIndex 1, count = maxResults", () => {
     expect(parsePagination(undefined, undefined)).toEqual({ startIndex: 1, count: MAX_RESULTS });
   });
-  it("parses query strings (REF suite walks startIndex=N&count=5)", () => {
+  it("parses query strings (Microsoft's Logic App validation walks startIndex=N&count=5)", () => {
     expect(parsePagination("6", "5")).toEqual({ startIndex: 6, count: 5 });
     expect(parsePagination(101, 100)).toEqual({ startIndex: 101, count: 100 });
   });

@@ -16,7 +16,7 @@ export interface ListResponse<T = unknown> {
 /**
  * Always carries startIndex, itemsPerPage and Resources (`[]` when empty:
  * Entra's Test Connection and Okta read it), all counts JSON integers
- * (Okta rejects strings, idp-notes §2.3).
+ * (Okta rejects strings: Okta's SCIM 2.0 guide).
  */
 export function listResponse<T>(resources: T[], totalResults: number, startIndex: number): ListResponse<T> {
   return {

@@ -65,7 +65,7 @@ describe("project: attributes (RFC 7644 §3.4.2.5)", () => {
   it("a whole extension URN selects the whole extension", () => {
     expect(project(alice, user, { attributes: [VENDOR] })).toEqual({ schemas: alice.schemas, id: "u1", [VENDOR]: { location: "Berlin" } });
   });
-  it('tolerates emails[type eq "work"] (REF collection) as emails', () => {
+  it('tolerates emails[type eq "work"] (SCIMReferenceCode Postman collection) as emails', () => {
     expect(project(alice, user, { attributes: ['emails[type eq "work"]'] })["emails"]).toEqual(alice.emails);
   });
   it("ignores unknown names", () => {
@@ -102,7 +102,7 @@ describe("project: excludedAttributes and returned characteristics (RFC 7643 §7
   });
 });
 
-describe("Entra excludedAttributes=members on groups (idp-notes §1.8)", () => {
+describe("Entra excludedAttributes=members on groups", () => {
   const sales = {
     schemas: [GROUP_SCHEMA],
     id: "g1",

@@ -7,7 +7,7 @@ export type Database = DrizzleD1Database<typeof schema>;
 /**
  * The database of one request: Drizzle over the metered D1 binding.
  * `dbFor` is the one place that picks a D1 database, so tenants can later be
- * sharded across databases without touching callers (platform-notes §8 rule 22).
+ * sharded across databases without touching callers.
  */
 export interface RequestDatabase {
   db: Database;

@@ -2,7 +2,7 @@
  * Resource ids and ETag tokens. Ids are UUIDv7 (RFC 9562 §5.7): time-ordered,
  * so the primary-key order of a tenant's users and groups is creation order,
  * which gives ListResponse pages a stable order for free (Okta's import
- * requires it, idp-notes §2.3).
+ * requires it: Okta's SCIM 2.0 guide).
  */
 export function newResourceId(now: number = Date.now()): string {
   const bytes = new Uint8Array(16);

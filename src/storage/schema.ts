@@ -11,6 +11,7 @@
  * so, and the generated CREATE TABLE is amended in review (docs/storage.md).
  * That keeps one membership at 2 rows written (table + user index) and an
  * active licence at 1, which the member-change budget (≤ 5 written) needs.
+ * request_log is one too (0006): a provisioning log entry is 1 row written.
  */
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, integer, primaryKey, sqliteTable, sqliteView, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -38,7 +39,7 @@ export const tenants = sqliteTable("tenants", {
 
 /**
  * Per-tenant counters, updated in the same batch as every change, so stats
- * never need a count(*) scan (platform-notes §8 rule 6).
+ * never need a count(*) scan, which would read every row of the tenant and hold D1's single writer.
  */
 export const tenantStats = sqliteTable("tenant_stats", {
   tenantId: text("tenant_id").primaryKey(),
@@ -48,6 +49,12 @@ export const tenantStats = sqliteTable("tenant_stats", {
   memberships: integer("memberships").notNull().default(0),
   proLicenses: integer("pro_licenses").notNull().default(0),
   downgradedLicenses: integer("downgraded_licenses").notNull().default(0),
+  /**
+   * The highest per-tenant event sequence number the retention prune has
+   * deleted: where the tenant's sequence continues once all its events are
+   * pruned, and the bound below which a feed cursor is stale (410).
+   */
+  eventsPrunedThrough: integer("events_pruned_through").notNull().default(0),
 });
 
 /** Token metadata for the admin listing; the secret lives only as a hash in KV (docs/storage.md). */
@@ -127,7 +134,7 @@ export const groups = sqliteTable(
  * foreign keys make a member id from another tenant, or an unknown one,
  * impossible to link whatever races happen: D1 enforces them in every batch,
  * and the parent lookups are not billed as rows read (docs/membership-model.md).
- * NO ACTION, never CASCADE: deletes remove children explicitly (platform-notes §1.8).
+ * NO ACTION, never CASCADE: deletes remove children explicitly (docs/storage.md, "Migrations").
  */
 export const memberships = sqliteTable(
   "memberships",
@@ -206,3 +213,249 @@ export const currentLicences = sqliteView("current_licences", {
  * (src/storage/write-guard.ts).
  */
 export const lostRaces = sqliteTable("lost_races", { resource: text("resource").notNull() }, () => [check("lost_race", sql`0`)]);
+
+/**
+ * The change feed (docs/events.md): one row per change, written in the same
+ * D1 batch as the change, so there is no change without its event and no
+ * event without its change. `seq` orders the feed across tenants (SQLite
+ * assigns it at commit; D1 has one writer, so a reader never sees a later
+ * seq before an earlier one); `tenant_seq` numbers one tenant's events
+ * 1, 2, 3… without gaps.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    // The rowid, assigned explicitly after every event ever written (event_feed.seq_floor remembers deleted ones),
+    // rather than by AUTOINCREMENT, which costs a write of sqlite_sequence per statement.
+    seq: integer("seq").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    tenantSeq: integer("tenant_seq").notNull(),
+    occurredAt: integer("occurred_at").notNull(),
+    type: text("type").notNull(),
+    resourceId: text("resource_id").notNull(),
+    externalId: text("external_id"),
+    /** JSON: the resource after the change, or the membership / licence facts. */
+    data: text("data").notNull(),
+    /** The SCIM request that caused it, or "sweep". */
+    requestId: text("request_id").notNull(),
+  },
+  (t) => [
+    uniqueIndex("events_tenant_seq_uq").on(t.tenantId, t.tenantSeq),
+    // "Everything that happened to this user": a resource's events in order.
+    index("events_resource_idx").on(t.tenantId, t.resourceId, t.tenantSeq),
+  ],
+);
+
+/** One row (id = 1): where the global feed stands after deletions. */
+export const eventFeed = sqliteTable("event_feed", {
+  id: integer("id").primaryKey(),
+  /** The highest `seq` retention has deleted (a prefix of the feed): a global cursor below it is stale. */
+  prunedThrough: integer("pruned_through").notNull().default(0),
+  /** The highest `seq` ever deleted (retention or a tenant's purge): new events number above it, never reusing one. */
+  seqFloor: integer("seq_floor").notNull().default(0),
+});
+
+/**
+ * OAuth 2.0 clients of a tenant (RFC 6749 §2; the client credentials grant,
+ * §4.4), for identity providers that want short-lived access tokens instead
+ * of a long-lived one (Microsoft's gallery onboarding). Bounded per tenant
+ * (src/storage/oauth-clients.ts), so listing and deleting them is bounded work.
+ */
+export const oauthClients = sqliteTable(
+  "oauth_clients",
+  {
+    tenantId: text("tenant_id").notNull(),
+    /** The client_id (UUIDv7: not secret, time-ordered). */
+    id: text("id").notNull(),
+    label: text("label"),
+    /** Lifetime of the access tokens this client gets, 60–360 minutes. */
+    accessTokenMinutes: integer("access_token_minutes").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+/**
+ * A client's secrets, as SHA-256 hashes only: two at most, so a secret can be
+ * rotated with overlap (add the new one, switch the IdP, delete the old one).
+ */
+export const oauthClientSecrets = sqliteTable(
+  "oauth_client_secrets",
+  {
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    id: text("id").notNull(),
+    /** SHA-256 hex of the secret: the token endpoint looks the presented secret up by its hash, never compares secrets. */
+    secretHash: text("secret_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** When the secret last obtained an access token: tells an admin rotating whether the old secret is still in use. */
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.clientId, t.id] }),
+    uniqueIndex("oauth_client_secrets_hash_uq").on(t.tenantId, t.clientId, t.secretHash),
+    foreignKey({ columns: [t.tenantId, t.clientId], foreignColumns: [oauthClients.tenantId, oauthClients.id] }).onDelete("no action"),
+  ],
+);
+
+/**
+ * The live access tokens of a client, as SHA-256 hashes: the lookup itself is
+ * the KV key `token:<tenantId>:<hash>` every SCIM request reads (as for static
+ * tokens); these rows exist so that deleting a client or a secret can delete
+ * exactly its tokens' KV keys at once. At most a few per client; expired rows
+ * are removed when the client gets its next token.
+ */
+export const oauthAccessTokens = sqliteTable(
+  "oauth_access_tokens",
+  {
+    tenantId: text("tenant_id").notNull(),
+    clientId: text("client_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** The secret that obtained it: deleting that secret revokes the token too. */
+    secretId: text("secret_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.clientId, t.tokenHash] }),
+    foreignKey({ columns: [t.tenantId, t.clientId], foreignColumns: [oauthClients.tenantId, oauthClients.id] }).onDelete("no action"),
+  ],
+);
+
+/**
+ * Webhook endpoints (docs/webhooks.md): where the change feed is pushed,
+ * Standard Webhooks-signed, at least once and in order. Not keyed by tenant:
+ * an endpoint belongs to the deployment and follows one tenant's feed
+ * (`tenant_id`) or every tenant's (NULL). Bounded in number
+ * (src/storage/webhooks.ts), so a delivery run reads them all in one scan.
+ */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  /** UUIDv7. */
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  /** The tenant whose feed this endpoint follows; NULL = every tenant. */
+  tenantId: text("tenant_id"),
+  /** That tenant's created_at: a tenant deleted and created again under the same id is another tenant, and gets nothing. */
+  tenantCreatedAt: integer("tenant_created_at"),
+  /** JSON array of subscribed event types; NULL = every type. */
+  types: text("types"),
+  /** The signing secret, AES-256-GCM-sealed under WEBHOOK_SECRETS_KEY (src/webhooks/secrets.ts); never the plain value. */
+  secretSealed: text("secret_sealed").notNull(),
+  createdAt: integer("created_at").notNull(),
+  /**
+   * The outbox cursor: the feed position (the tenant's tenant_seq, or the
+   * global seq for an all-tenants endpoint) through which every event was
+   * acknowledged by the receiver or filtered out. Moves only after a 2xx.
+   */
+  cursorPosition: integer("cursor_position").notNull(),
+  /** Consecutive failed attempts (0 after a success): the back-off's exponent. */
+  failures: integer("failures").notNull().default(0),
+  /** Not before this (the run's scheduled time, ms): the back-off. 0 = due. */
+  nextAttemptAt: integer("next_attempt_at").notNull().default(0),
+  /** The run delivering to it now, and until when (wall clock, ms): one run per endpoint at a time keeps events in order. */
+  leaseOwner: text("lease_owner"),
+  leaseUntil: integer("lease_until"),
+  /** Events acknowledged so far. */
+  delivered: integer("delivered").notNull().default(0),
+  lastSuccessAt: integer("last_success_at"),
+  lastFailureAt: integer("last_failure_at"),
+  /** The HTTP status of the last failure; NULL when there was no response (timeout, network). */
+  lastFailureStatus: integer("last_failure_status"),
+  /** "http_status" | "redirect" | "timeout" | "network" | "secret_unreadable". */
+  lastFailureError: text("last_failure_error"),
+  lastFailureEventId: text("last_failure_event_id"),
+  /** Positions retention pruned before this endpoint got them (it failed for longer than the feed keeps events). */
+  expiredUndelivered: integer("expired_undelivered").notNull().default(0),
+});
+
+/**
+ * The provisioning log (src/middleware/request-log/, src/provisioning-log/):
+ * one row per SCIM request of a tenant — method, path, status, the SCIM
+ * error's scimType and detail, the resource it named, duration, User-Agent,
+ * request id. Never a body, a header other than the User-Agent, a query
+ * string or a token.
+ *
+ * WITHOUT ROWID (amended in review, docs/storage.md) and no secondary index:
+ * an entry is exactly 1 row written. The one key serves both reads:
+ * `hour` first gives a tenant's log newest first, an hour at a time
+ * (SQLite sorts within an hour, "USE TEMP B-TREE FOR LAST 2 TERMS OF ORDER
+ * BY"); `resource_id` next makes "the requests that touched this user" one
+ * seek per hour of retention. '' = the request named no resource.
+ */
+export const requestLog = sqliteTable(
+  "request_log",
+  {
+    tenantId: text("tenant_id").notNull(),
+    /** floor(at / 3,600,000): the hour the request started in. */
+    hour: integer("hour").notNull(),
+    /** The user or group the request named (`/Users/{id}`) or created (POST); '' for none. */
+    resourceId: text("resource_id").notNull(),
+    /** When the request started (ms). */
+    at: integer("at").notNull(),
+    requestId: text("request_id").notNull(),
+    method: text("method").notNull(),
+    /** Relative to the Tenant URL, without the query string (a filter names people). */
+    path: text("path").notNull(),
+    status: integer("status").notNull(),
+    /** RFC 7644 §3.12 scimType of the error answered, if any. */
+    scimType: text("scim_type"),
+    /** The error's detail with the values the client sent taken out (src/middleware/request-log/loggable-detail.ts). */
+    detail: text("detail"),
+    durationMs: integer("duration_ms").notNull(),
+    userAgent: text("user_agent"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.hour, t.resourceId, t.at, t.requestId] })],
+);
+
+/**
+ * Sessions of the support console (src/console/): who signed in with the
+ * ADMIN_TOKEN. The cookie carries `<id>.<secret>`; only the secret's
+ * SHA-256 is kept, compared in constant time (src/storage/console-sessions.ts).
+ * Not a tenant's data: a session reads every tenant, as the admin token does.
+ */
+export const consoleSessions = sqliteTable(
+  "console_sessions",
+  {
+    id: text("id").primaryKey(),
+    secretHash: text("secret_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("console_sessions_expiry_idx").on(t.expiresAt)],
+);
+
+/**
+ * Setup links (src/storage/setup-links.ts): a customer's IT admin opens
+ * `/setup/<tenantId>/<id>.<secret>` to see its Tenant URL, issue a token and
+ * read its provisioning log. One tenant each, expiring, revocable; only the
+ * secret's SHA-256 is kept. `tenant_created_at` ties a link to this tenant
+ * and not to a later one that takes the id again.
+ */
+export const setupLinks = sqliteTable(
+  "setup_links",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    tenantCreatedAt: integer("tenant_created_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    /** Secret Tokens issued through the link: bounded (SETUP_LINK_MAX_TOKENS). */
+    tokensIssued: integer("tokens_issued").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+/**
+ * The last Test Connection probe of each tenant: Entra's
+ * `GET /Users?filter=userName eq "<random uuid>"` answered with no user
+ * (src/scim/test-connection.ts recognises it). One row per tenant,
+ * overwritten; the setup page shows it.
+ */
+export const testConnectionProbes = sqliteTable("test_connection_probes", {
+  tenantId: text("tenant_id").primaryKey(),
+  at: integer("at").notNull(),
+  requestId: text("request_id").notNull(),
+  userAgent: text("user_agent"),
+});

@@ -1,6 +1,6 @@
 /**
  * Tenants: the vendor's customers, each with its own Tenant URL, tokens,
- * users and groups (contract.md, "Admin API").
+ * users and groups (README, "Admin API").
  *
  * A deleted tenant is first marked (`deleted_at`), which hides it from every
  * reader at once, then purged in bounded chunks. Its id stays taken until the
@@ -11,13 +11,14 @@ import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "./database.js";
 import { tenants, tenantStats } from "./schema.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
+import { purgeTenantOAuthClients } from "./oauth-clients.js";
 import { purgeTenantTokens } from "./tokens.js";
 
-/** contract.md, "URLs": `tenantId`. */
+/** A tenant id, as it appears in the Tenant URL `/tenants/{tenantId}/scim/v2`. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** contract.md, "Defaults". */
+/** The default grace of a downgraded licence (README, "The licence model"). */
 export const DEFAULT_PRO_GRACE_HOURS = 23;
-/** Rows per purge statement: bounded so no statement blocks D1's single writer for long (platform-notes §1.3). */
+/** Rows per purge statement: bounded so no statement blocks D1's single writer for long (D1 runs one query at a time per database). */
 export const PURGE_CHUNK_ROWS = 5_000;
 
 /**
@@ -111,7 +112,7 @@ export function newTenantId(): string {
 }
 
 
-/** Inserts the tenant and its counters row in one batch (one transaction, platform-notes §1.2). */
+/** Inserts the tenant and its counters row in one batch (D1 runs a batch as one transaction). */
 export async function createTenant(db: Database, input: NewTenant, now: number = Date.now()): Promise<Tenant> {
   const id = input.id ?? newTenantId();
   if (!TENANT_ID_PATTERN.test(id)) throw new RangeError(`Tenant id "${id}" does not match ${TENANT_ID_PATTERN}.`);
@@ -141,7 +142,7 @@ export interface TenantPage {
   next: string | undefined;
 }
 
-/** Live tenants in id order, one bounded page at a time (platform-notes §8 rule 7). */
+/** Live tenants in id order, one bounded page at a time. */
 export async function listTenants(db: Database, options: { after?: string | undefined; limit: number }): Promise<TenantPage> {
   const rows = await db
     .select()
@@ -165,7 +166,7 @@ export async function getTenant(db: Database, tenantId: string): Promise<Tenant 
 
 /**
  * The counters row, one primary-key read; never a count(*) scan of the
- * tenant (platform-notes §8 rule 6).
+ * tenant.
  *
  * `downgradedLicenses` leaves out downgraded licences already expired
  * (expires_at <= now) that the sweep has not deleted yet: a licence is never
@@ -267,7 +268,7 @@ async function purgeInChunks(db: Database, statement: () => ReturnType<typeof sq
 /**
  * Deletes a tenant: hides it (deleted_at), revokes every token, then purges
  * its data in FK-safe order (memberships and licences before the users and
- * groups they reference; NO ACTION foreign keys, platform-notes §1.8), the
+ * groups they reference; NO ACTION foreign keys, see schema.ts), the
  * counters and finally the tenants row, which frees the id.
  *
  * Resumable: called again on a tenant whose purge was interrupted, it carries
@@ -281,6 +282,7 @@ export async function deleteTenant(db: Database, kv: KVNamespace, tenantId: stri
     .returning({ id: tenants.id });
   if (!row) return false;
   await purgeTenantTokens(db, kv, tenantId);
+  await purgeTenantOAuthClients(db, kv, tenantId);
   const n = PURGE_CHUNK_ROWS;
   await purgeInChunks(
     db,
@@ -302,6 +304,32 @@ export async function deleteTenant(db: Database, kv: KVNamespace, tenantId: stri
     () => sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id IN
       (SELECT id FROM groups WHERE tenant_id = ${tenantId} LIMIT ${n})`,
   );
+  // Its change feed too: events carry the tenant's personal data, and a tenant id taken again must start clean.
+  // The feed's numbering stays above what is deleted, so no other tenant's event ever takes a number seen before.
+  await db.run(sql`INSERT INTO event_feed (id, seq_floor) VALUES (1, COALESCE((SELECT max(seq) FROM events), 0))
+    ON CONFLICT (id) DO UPDATE SET seq_floor = max(seq_floor, excluded.seq_floor)`);
+  await purgeInChunks(
+    db,
+    () => sql`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE tenant_id = ${tenantId} ORDER BY tenant_seq LIMIT ${n})`,
+  );
+  // Its provisioning log: a tenant id taken again must not see the old tenant's requests. No entry is
+  // written once deleted_at is set (storage/request-log.ts), so none can come after this.
+  await purgeInChunks(
+    db,
+    () => sql`DELETE FROM request_log WHERE tenant_id = ${tenantId} AND (hour, resource_id, at, request_id) IN
+      (SELECT hour, resource_id, at, request_id FROM request_log WHERE tenant_id = ${tenantId} LIMIT ${n})`,
+  );
   await db.batch([db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId)), db.delete(tenants).where(eq(tenants.id, tenantId))]);
   return true;
+}
+
+/**
+ * Whether SCIM may serve the tenant: it exists and no delete has marked it.
+ * One primary-key read of `tenants` (1 row). KV keeps a deleted tenant's
+ * tokens until the purge has deleted them (and a remote location's cached
+ * copy up to a minute longer), so token checks alone do not tell.
+ */
+export async function isTenantLive(d1: D1Database, tenantId: string): Promise<boolean> {
+  const row = await d1.prepare(`SELECT 1 AS live FROM tenants WHERE id = ?1 AND deleted_at IS NULL`).bind(tenantId).first<{ live: number }>();
+  return row !== null;
 }

@@ -1,7 +1,7 @@
 /**
- * Issue 5, end to end: `wrangler dev --test-scheduled`, a licence downgraded
+ * The licence sweep, end to end: `wrangler dev --test-scheduled`, a licence downgraded
  * through SCIM with proGraceHours 0, then `GET /__scheduled` runs the
- * scheduled handler and the due licence is gone. Issue 11: with grace 0 the
+ * scheduled handler and the due licence is gone. With grace 0 the
  * downgrade expires at once, so no read reports it even before the sweep.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

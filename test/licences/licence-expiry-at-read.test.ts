@@ -1,5 +1,5 @@
 /**
- * A licence is never reported as held after its expiry (issue 11): every
+ * A licence is never reported as held after its expiry: every
  * read — the admin licence list, the tenant's `stats`, and the
  * `current_licences` view the vendor's app reads from D1 — treats a
  * downgraded licence with expires_at <= now as expired, whether or not the

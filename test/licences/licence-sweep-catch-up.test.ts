@@ -1,5 +1,5 @@
 /**
- * The sweep catches up after missed runs (issue 11): a run whose time budget
+ * The sweep catches up after missed runs: a run whose time budget
  * runs out with licences still due logs one JSON line at level "error" with
  * the backlog (counted with a bounded query: "at least N" past the cap), and
  * the next run continues and finishes. Every sweep log line is a JSON object

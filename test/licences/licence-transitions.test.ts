@@ -1,5 +1,5 @@
 /**
- * Pro licences from group membership (issue 5, contract.md "Licence rules"):
+ * Pro licences from group membership (README, "The licence model"):
  * every transition through the real worker, with exact counters and the
  * invariant "active licence ⇔ active user in a licensing group" checked after each.
  */
@@ -258,7 +258,7 @@ describe("licence flip on a group with many members", () => {
 });
 
 describe("admin licences listing", () => {
-  it("GET /admin/tenants/{id}/licenses?status= lists them (reports whether it is wired)", async () => {
+  it("GET /admin/tenants/{id}/licenses lists each licence with its user, status and dates; ?status= filters", async () => {
     const t = await newScimTenant({ proGraceHours: 5 });
     const a = await user(t, "a");
     const b = await user(t, "b");
@@ -268,12 +268,23 @@ describe("admin licences listing", () => {
     expect(direct.licenses).toEqual([
       expect.objectContaining({ userId: b, userName: "b@contoso.com", status: "downgraded" }),
     ]);
-    const l = direct.licenses[0]!;
-    expect(Date.parse(l.expiresAt!) - Date.parse(l.downgradedAt!)).toBe(5 * HOUR);
-    const res = await admin("GET", `/admin/tenants/${t.id}/licenses`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { licenses: unknown[] };
-    if (body.licenses.length === 0) console.warn("admin /licenses still returns an empty list (listLicences not wired in src/routes/admin.ts)");
-    else expect(body.licenses).toHaveLength(2);
+
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const stored = async (id: string) => (await lic(t, id))!;
+    const [la, lb] = [await stored(a), await stored(b)];
+    expect(lb.expires_at! - lb.downgraded_at!).toBe(5 * HOUR);
+    const active = { userId: a, userName: "a@contoso.com", status: "active", since: iso(la.since), downgradedAt: null, expiresAt: null };
+    const downgraded = { userId: b, userName: "b@contoso.com", status: "downgraded", since: iso(lb.since), downgradedAt: iso(lb.downgraded_at), expiresAt: iso(lb.expires_at) };
+    // Ordered by user id (two ids of one millisecond are in random order).
+    const both = [active, downgraded].sort((x, y) => (x.userId < y.userId ? -1 : 1));
+    for (const [query, expected] of [
+      ["", both],
+      ["?status=active", [active]],
+      ["?status=downgraded", [downgraded]],
+    ] as const) {
+      const res = await admin("GET", `/admin/tenants/${t.id}/licenses${query}`);
+      expect(res.status, query).toBe(200);
+      expect(await res.json(), query).toEqual({ licenses: expected });
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The tenant policy `licenceWhenAbsent` (issue 11, "The licence attribute"):
+ * The tenant policy `licenceWhenAbsent` (README, "Admin API"):
  * what a group created without the licence extension attribute is — "pro"
  * (the seed rule, the default) or "free", for customers whose identity
  * provider never sends the extension (Okta group push). This file covers

@@ -1,5 +1,5 @@
 /**
- * Microsoft Entra's exact group requests (idp-notes §1.8, §1.9): both PATCH
+ * Microsoft Entra's exact group requests: both PATCH
  * dialects, capitalised ops, `"$ref": null`, excludedAttributes=members.
  */
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
- * Microsoft Entra ID's user provisioning traffic (idp-notes §1.1–§1.9), byte
- * for byte where the notes quote it, through the real worker.
+ * Microsoft Entra ID's user provisioning traffic, byte for byte where
+ * Microsoft's SCIM guide for Entra ID shows it, through the real worker.
  */
 import { describe, expect, it } from "vitest";
 import { exports } from "cloudflare:workers";
@@ -103,7 +103,7 @@ describe("Entra: create", () => {
 });
 
 describe("Entra: update cycle", () => {
-  it("the default-dialect PATCH of idp-notes §1.6, then the manager, then disable / enable, then delete", async () => {
+  it("Entra's default-dialect user PATCH, then the manager, then disable / enable, then delete", async () => {
     const t = await newScimTenant();
     const boss = (await t.request("POST", "/Users", { schemas: [USER], userName: "boss@contoso.com" })).body;
     const u = (await t.request("POST", "/Users", { schemas: [USER], userName: "emp@contoso.com", name: { givenName: "E", familyName: "F" } })).body;

@@ -1,4 +1,4 @@
-/** Okta group push (idp-notes §2.4): create, rename with the read-only id in the value, deltas, full push, delete. */
+/** Okta group push: create, rename with the read-only id in the value, deltas, full push, delete. */
 import { describe, expect, it } from "vitest";
 import { memberIdsOf, newScimTenant } from "../support/scim-tenant.js";
 import { expectExactCounters } from "../support/tenant-counters.js";

@@ -1,5 +1,5 @@
 /**
- * Okta's user lifecycle (idp-notes §2.2, §2.3) through the real worker: the
+ * Okta's user lifecycle (Okta's SCIM 2.0 guide) through the real worker: the
  * existence check, create with a password and groups: [], the GET-then-PUT
  * profile push, PATCH and PUT deactivation, and the import paging.
  */

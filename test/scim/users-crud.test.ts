@@ -1,7 +1,7 @@
 /**
  * /Users through the real worker (workerd, local D1 and KV): POST, GET, PUT,
  * DELETE, versioning (If-Match), userName uniqueness (also under racing
- * creates), tenant policies and the per-tenant counters (issue 3).
+ * creates), tenant policies and the per-tenant counters.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -27,7 +27,7 @@ function expectScimError(res: ScimReply, status: number, scimType?: string): voi
   expect(res.body.schemas).toEqual([ERROR]);
   expect(res.body.status).toBe(String(status));
   expect(typeof res.body.detail).toBe("string");
-  if (scimType) expect(res.body.scimType).toBe(scimType);
+  expect(res.body.scimType).toBe(scimType);
 }
 
 async function docOf(tenantId: string, id: string): Promise<string | undefined> {

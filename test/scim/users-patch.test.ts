@@ -1,6 +1,6 @@
 /**
- * PATCH /Users/{id} (RFC 7644 §3.5.2) through the real worker: every form of
- * idp-notes §1.6/§1.9 (RFC and Entra shapes), the error cases, and that a
+ * PATCH /Users/{id} (RFC 7644 §3.5.2) through the real worker: every form
+ * the RFC and Entra's two PATCH dialects use, the error cases, and that a
  * failing request applies nothing.
  */
 import { describe, expect, it } from "vitest";
@@ -120,7 +120,7 @@ describe("PATCH: RFC forms", () => {
   });
 });
 
-describe("PATCH: Entra shapes (idp-notes §1.6, §1.9)", () => {
+describe("PATCH: Entra shapes (default and aadOptscim062020 dialects)", () => {
   it("capitalised ops and string booleans", async () => {
     const t = await newScimTenant();
     const u = await newUser(t, { active: true });

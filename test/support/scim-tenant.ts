@@ -12,6 +12,8 @@ export interface ScimReply {
   headers: Headers;
   rowsRead: number;
   rowsWritten: number;
+  /** D1 statements the request ran (x-d1-statements). */
+  statements: number;
 }
 
 export interface ScimTenant {
@@ -47,6 +49,7 @@ export async function newScimTenant(options: Record<string, unknown> = {}): Prom
         headers: res.headers,
         rowsRead: Number(res.headers.get("x-d1-rows-read")),
         rowsWritten: Number(res.headers.get("x-d1-rows-written")),
+        statements: Number(res.headers.get("x-d1-statements")),
       };
     },
   };

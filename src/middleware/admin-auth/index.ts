@@ -5,7 +5,7 @@ import type { AppEnv } from "../../context.js";
  * Admin authentication: `Authorization: Bearer <ADMIN_TOKEN>`, compared in
  * constant time (both sides hashed to equal length, then compared with
  * crypto.subtle.timingSafeEqual). ADMIN_TOKEN unset or empty → 503 for every
- * admin route; there is never a built-in default (contract.md).
+ * admin route; there is never a built-in default.
  */
 async function digest(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

@@ -1,7 +1,7 @@
 /**
  * A tenant token's life: issued once, accepted on its own tenant's URL only,
- * refused once revoked or expired, stored only as a hash (contract.md,
- * "SCIM authentication"; platform-notes §8 rules 12–15).
+ * refused once revoked or expired, stored only as a hash (docs/storage.md,
+ * "KV keys"), never a KV write per request.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -83,7 +83,7 @@ describe("a token is refused with the same SCIM 401", () => {
     await createTenant({ id: "expiring", name: "Expiring" });
     const { token } = await issueToken("expiring", { expiresInDays: 1 });
     expect((await scim("expiring", "/Users", { token })).status).not.toBe(401);
-    // Fake timers do not reach the KV simulator (platform-notes §4.5): move the recorded expiry into the past.
+    // Fake timers do not reach the KV simulator (a known issue of Cloudflare's Vitest integration): move the recorded expiry into the past.
     const key = await kvRecordKey("expiring");
     const record = await env.TOKENS.get<{ tokenId: string; expiresAt: number }>(key, "json");
     expect(record?.expiresAt).toBeGreaterThan(Date.now());
@@ -154,7 +154,7 @@ describe("token storage", () => {
     await use();
     await use();
     expect(await lastUsed()).toBe(first);
-    // Never a KV write per request (platform-notes §8 rule 14).
+    // Never a KV write per request: lastUsedAt goes to D1, at most once per token per hour.
     expect(await env.TOKENS.get(await kvRecordKey("touched"))).toBe(kvBefore);
   });
 });

@@ -2,12 +2,13 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context.js";
 import { ScimError } from "../../scim/errors.js";
 import { dbFor } from "../../storage/database.js";
+import { TENANT_ID_PATTERN } from "../../storage/tenants.js";
 import { LAST_USED_RESOLUTION_MS, touchToken, verifyToken } from "../../storage/tokens.js";
 
 /**
- * SCIM bearer authentication (contract.md, "SCIM authentication"). Our own,
- * not hono/bearer-auth: that one answers 400 for `Bearer Bearer <t>` and a
- * plain-text body (platform-notes §5). Every failure — missing header,
+ * SCIM bearer authentication. Our own,
+ * not hono/bearer-auth: that one answers 400 for `Bearer Bearer <t>` (an
+ * admin who pasted the prefix) and a plain-text body. Every failure — missing header,
  * malformed, unknown, revoked, expired, another tenant's token, unknown
  * tenant — is the same 401 with a SCIM body, so nothing reveals which.
  */
@@ -16,7 +17,7 @@ const BEARER = /^\s*Bearer\s+(?:Bearer\s+)?(\S+)\s*$/i;
 /** Per-isolate memory of the last lastUsedAt write, so most requests skip even the D1 call. */
 const lastTouched = new Map<string, number>();
 
-function unauthorized(): ScimError {
+export function unauthorized(): ScimError {
   return new ScimError(401, "Authentication failed: a valid bearer token for this tenant is required.", undefined, {
     "WWW-Authenticate": 'Bearer realm="scim"',
   });
@@ -26,13 +27,15 @@ export const scimBearerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const tenantId = c.req.param("tenantId");
   const header = c.req.header("authorization");
   const token = header ? BEARER.exec(header)?.[1] : undefined;
-  if (!tenantId || !token) throw unauthorized();
+  // An id that cannot be a tenant's is refused like any failure, before the KV read.
+  if (!tenantId || !TENANT_ID_PATTERN.test(tenantId) || !token) throw unauthorized();
   const now = Date.now();
   const record = await verifyToken(c.env.TOKENS, tenantId, token, now);
   if (!record) throw unauthorized();
   c.set("tenantId", tenantId);
   const last = lastTouched.get(record.tokenId) ?? 0;
-  if (now - last >= LAST_USED_RESOLUTION_MS) {
+  // An OAuth access token has no `tokens` row to touch: its secret's lastUsedAt is set when it is issued.
+  if (record.clientId === undefined && now - last >= LAST_USED_RESOLUTION_MS) {
     lastTouched.set(record.tokenId, now);
     // Off the request path and off the request's D1 meter.
     c.executionCtx.waitUntil(touchToken(dbFor(c.env.DB).db, tenantId, record.tokenId, now).catch(() => undefined));

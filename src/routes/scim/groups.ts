@@ -34,6 +34,7 @@ export function groupRoutes(): Hono<AppEnv> {
   app.post("/", async (c) => {
     const parsed = parseGroupResource(await readScimBody(c), definition(c), c.get("config"));
     const row = await groups.createGroup(provisioningContext(c), parsed);
+    c.set("resourceId", row.id); // the provisioning log names the group created
     return single(c, row, 201, { Location: `${tenantBaseUrl(c)}/Groups/${row.id}` });
   });
 
@@ -47,7 +48,7 @@ export function groupRoutes(): Hono<AppEnv> {
   app.patch("/:id", async (c) => {
     const ops = parsePatchRequest(await readScimBody(c));
     const etag = await groups.patchGroup(provisioningContext(c), c.req.param("id"), ops);
-    // Entra expects 204 for group PATCH ("returning all the members isn't advisable", MS-SCIM).
+    // Entra expects 204 for group PATCH ("returning all the members isn't advisable": Microsoft's SCIM guide for Entra ID).
     return c.body(null, 204, etag ? { ETag: weakETag(etag) } : {});
   });
 

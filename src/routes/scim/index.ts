@@ -2,6 +2,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../context.js";
+import { errorFields, log } from "../../log.js";
+import { liveTenant } from "../../middleware/live-tenant/index.js";
+import { authFailureThrottle, tenantRateLimit } from "../../middleware/rate-limit/index.js";
 import { scimBearerAuth } from "../../middleware/scim-auth/index.js";
 import { MAX_PAYLOAD_SIZE } from "../../scim/discovery/index.js";
 import { ScimError, scimErrorResponse } from "../../scim/errors.js";
@@ -27,18 +30,31 @@ export function toScimError(err: unknown): ScimError {
     if (err.status === 400) return ScimError.invalidSyntax(err.message || "Malformed request.");
     return new ScimError(500, "Internal error.");
   }
-  console.error(JSON.stringify({ type: "error", message: err instanceof Error ? err.message : String(err) }));
+  // Never the raw message: a D1 error carries the SQL and its bound values (src/log.ts).
+  log("error", { type: "error", ...errorFields(err) });
   return new ScimError(500, "Internal error. The request was not applied.");
 }
 
 /**
  * The SCIM sub-app mounted at /tenants/:tenantId/scim/v2. Order matters:
- * body limit before auth reads nothing; `/.search` routes are registered
- * before `/:id` by each resource module.
+ * body limit before auth reads nothing; the failure throttle wraps
+ * authentication and the tenant checks (a 401 from any of them counts); the
+ * request budget counts authenticated requests only; `/.search` routes are
+ * registered before `/:id` by each resource module.
  */
 export function scimApp(): Hono<AppEnv> {
   const scim = new Hono<AppEnv>();
-  scim.onError((err) => scimErrorResponse(toScimError(err)));
+  scim.onError((err, c) => {
+    const error = toScimError(err);
+    // For the provisioning log (src/middleware/request-log/): what was answered, without re-reading the body.
+    c.set("scimError", { status: error.status, scimType: error.scimType, detail: error.message });
+    return scimErrorResponse(error);
+  });
+  // The resource a request names, for the provisioning log: set first, so a request refused later still has it.
+  scim.use("/:type{Users|Groups}/:id", async (c, next) => {
+    if (c.req.param("id") !== ".search") c.set("resourceId", c.req.param("id"));
+    await next();
+  });
   scim.use(
     "*",
     bodyLimit({
@@ -48,7 +64,13 @@ export function scimApp(): Hono<AppEnv> {
       },
     }),
   );
+  // Failed authentications per tenant URL, counted around everything that can answer 401.
+  scim.use("*", authFailureThrottle);
   scim.use("*", scimBearerAuth);
+  // A deleted tenant is refused even while KV still serves its token.
+  scim.use("*", liveTenant);
+  // The tenant's request budget: authenticated requests only.
+  scim.use("*", tenantRateLimit);
   scim.route("/", discoveryRoutes());
   scim.route("/Users", userRoutes());
   scim.route("/Groups", groupRoutes());

@@ -8,6 +8,8 @@ export function provisioningContext(c: Context<AppEnv>): ProvisioningContext {
     rd: c.get("database"),
     tenantId: c.get("tenantId"),
     config: c.get("config"),
+    requestId: c.get("requestId"),
+    kv: c.env.TOKENS,
     ifMatch: c.req.header("if-match"),
     onAttempt: (n) => c.set("writeAttempts", n),
   };

@@ -128,7 +128,7 @@ function bindComparison(
   switch (def.type) {
     case "boolean":
       if (op !== "eq" && op !== "ne") throw fail(`"${op}" is not supported on boolean attribute "${name}"`);
-      // Entra sends booleans as "True"/"False" strings (idp-notes §1.9).
+      // Entra sends booleans as "True"/"False" strings.
       if (typeof value === "string" && /^(true|false)$/i.test(value)) value = value.toLowerCase() === "true";
       break;
     case "integer":
@@ -185,7 +185,7 @@ function bindNode(node: FilterNode, resource: ResourceDefinition, parent: BoundP
 
 function bindValuePathAttribute(path: AttributePath, resource: ResourceDefinition, fail: Fail): BoundPath {
   const bound = bindResourcePath(path, resource, fail);
-  // Single-valued complex is allowed too: Entra removes `manager[value eq "id"]` (idp-notes §1.6).
+  // Single-valued complex is allowed too: Entra removes `manager[value eq "id"]`.
   if (bound.subAttribute || bound.attribute.type !== "complex") {
     throw fail(`"${formatPath(path)}[...]" needs a complex attribute before '['`);
   }
@@ -196,7 +196,7 @@ function bindValuePathAttribute(path: AttributePath, resource: ResourceDefinitio
  * Resolves every path of `node` against `resource`. Unknown attributes and
  * unsupported operator/type pairs throw `invalidFilter` (RFC 7644 §3.12):
  * answering an unknown attribute with an empty list would make an IdP
- * create a duplicate (idp-notes §4.3).
+ * create a duplicate (it takes "no match" as "absent" and POSTs).
  */
 export function bindFilter(node: FilterNode, resource: ResourceDefinition): BoundFilter {
   return bindNode(node, resource, undefined, (detail) => ScimError.invalidFilter(detail));

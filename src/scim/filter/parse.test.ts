@@ -72,7 +72,7 @@ describe("parseFilter: attribute expressions (RFC 7644 §3.4.2.2)", () => {
     expect(parseFilter("title eq null")).toEqual({ ...cmp("title", "eq", null), source: "null" });
   });
 
-  it("reads an unquoted single token as a string (Entra's `externalId eq jyoung`, REF suite's `co example.com`)", () => {
+  it("reads an unquoted single token as a string (Entra's `externalId eq jyoung`, SCIMReferenceCode Postman's `co example.com`)", () => {
     expect(parseFilter("externalId eq jyoung")).toEqual(cmp("externalId", "eq", "jyoung"));
     expect(parseFilter("emails.value co example.com")).toEqual(cmp("emails", "co", "example.com", { subAttribute: "value" }));
     expect(parseFilter("meta.created gt 2011-05-13T04:42:34Z")).toEqual(
@@ -124,7 +124,7 @@ describe("parseFilter: logical operators and grouping", () => {
     });
   });
 
-  it("parses the REF Postman suite's unquoted, parenthesised filter", () => {
+  it("parses the SCIMReferenceCode Postman collection's unquoted, parenthesised filter", () => {
     expect(parseFilter("name.FamilyName eq Employee and (emails.Value co example.com or emails.Value co example.org)")).toEqual({
       kind: "and",
       left: cmp("name", "eq", "Employee", { subAttribute: "FamilyName" }),

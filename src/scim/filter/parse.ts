@@ -12,7 +12,7 @@ import type { AttributePath, CompareOperator, CompareValue, FilterNode, PatchPat
 /**
  * Longest filter or PATCH path accepted; longer input is refused before parsing.
  * 8 KiB, not 4: a match query of 150 or-ed `userName eq "…@…"` clauses is about
- * 6 KB and must be answered, not refused (issue 3); Workers accept 16 KB URLs.
+ * 6 KB and must be answered, not refused; Workers accept 16 KB URLs.
  */
 export const MAX_FILTER_LENGTH = 8192;
 /** Deepest nesting of `( )` and `[ ]` accepted; bounds recursion in every later pass. */
@@ -266,9 +266,10 @@ class Parser {
 }
 
 /**
- * compValue without quotes: JSON false / null / true / number, else (inf,
- * Entra's documented `externalId eq jyoung`, the REF Postman suite's
- * `emails.Value co example.com`) the token itself as a string.
+ * compValue without quotes: JSON false / null / true / number, else (our
+ * tolerance for Entra's documented `externalId eq jyoung` and the
+ * `emails.Value co example.com` of Microsoft's SCIMReferenceCode Postman
+ * collection) the token itself as a string.
  */
 function parseBareValue(text: string): CompareValue {
   const lower = text.toLowerCase();

@@ -239,7 +239,7 @@ describe("applyPatch: valuePath filters (RFC 7644 §3.5.2)", () => {
   });
 });
 
-describe("applyPatch: Entra upserts a valuePath with no match (idp-notes §1.6, §6 bugs 5-7)", () => {
+describe("applyPatch: Entra upserts a valuePath with no match", () => {
   it("replace emails[type eq \"work\"].value creates the work email when none exists", () => {
     const out = patch({ userName: "u" }, [{ op: "Replace", path: 'emails[type eq "work"].value', value: "w@x.com" }]);
     expect(out.emails).toEqual([{ type: "work", value: "w@x.com" }]);
@@ -285,7 +285,7 @@ describe("applyPatch: Entra upserts a valuePath with no match (idp-notes §1.6, 
   });
 });
 
-describe("applyPatch: Entra Remove with a value (idp-notes §1.6, §1.8)", () => {
+describe("applyPatch: Entra Remove with a value", () => {
   it("Remove emails[type eq \"work\"].value with a value removes, never sets (SCIMReferenceCode PR #87)", () => {
     const out = patch(baseUser(), [{ op: "Remove", path: 'emails[type eq "work"].value', value: "bjensen@example.com" }]);
     expect(out.emails).toEqual([{ value: "babs@home.example", type: "home" }]);
@@ -308,7 +308,7 @@ describe("applyPatch: Entra Remove with a value (idp-notes §1.6, §1.8)", () =>
   });
 });
 
-describe("applyPatch: Entra boolean strings (idp-notes §1.7, §6 bug 3)", () => {
+describe("applyPatch: Entra boolean strings (\"True\" / \"False\")", () => {
   it.each([
     ["False", false],
     ["false", false],
@@ -337,7 +337,7 @@ describe("applyPatch: Entra boolean strings (idp-notes §1.7, §6 bug 3)", () =>
   });
 });
 
-describe("applyPatch: the exact Entra payloads of idp-notes §1.6 and §1.9", () => {
+describe("applyPatch: Entra's exact payloads in both PATCH dialects", () => {
   it("default dialect: work email, familyName, work address and department in one PATCH", () => {
     const doc = { userName: "u", emails: [{ value: "h@x.com", type: "home" }] };
     const out = applyPatch(
@@ -412,7 +412,7 @@ describe("applyPatch: the exact Entra payloads of idp-notes §1.6 and §1.9", ()
   });
 });
 
-describe("applyPatch: extension attributes by URN (idp-notes §1.6, §1.12)", () => {
+describe("applyPatch: extension attributes by URN", () => {
   it("sets a custom vendor extension attribute (klaxon location)", () => {
     const out = patch({ userName: "u" }, [{ op: "Add", path: `${KLAXON}:location`, value: "Lyon" }]);
     expect(out[KLAXON]).toEqual({ location: "Lyon" });
@@ -449,7 +449,7 @@ describe("applyPatch: extension attributes by URN (idp-notes §1.6, §1.12)", ()
   });
 });
 
-describe("applyPatch: manager shapes (idp-notes §1.6, §6 bugs 8 and 10)", () => {
+describe("applyPatch: manager shapes (bare id, {value}, [{value, $ref}], manager[value eq])", () => {
   const path = `${ENTERPRISE}:manager`;
 
   it("a bare string id becomes {value}", () => {
@@ -462,7 +462,7 @@ describe("applyPatch: manager shapes (idp-notes §1.6, §6 bugs 8 and 10)", () =
     expect((out[ENTERPRISE] as Doc).manager).toEqual({ value: "m-2" });
   });
 
-  it("[{value, $ref}] (MS-SCIM Example 5) keeps $ref", () => {
+  it("[{value, $ref}] (Microsoft's SCIM guide, example 5) keeps $ref", () => {
     const out = patch(baseUser(), [{ op: "Add", path: "manager", value: [{ $ref: "https://x/Users/m-3", value: "m-3" }] }]);
     expect((out[ENTERPRISE] as Doc).manager).toEqual({ value: "m-3", $ref: "https://x/Users/m-3" });
   });
@@ -483,7 +483,7 @@ describe("applyPatch: manager shapes (idp-notes §1.6, §6 bugs 8 and 10)", () =
     expect((out[ENTERPRISE] as Doc).manager).toEqual({ value: "m-1" });
   });
 
-  it("replace with \"\" or {value: \"\"} clears the manager (Logic-App test 25)", () => {
+  it("replace with \"\" or {value: \"\"} clears the manager (Microsoft's Logic App validation, test 25)", () => {
     expect(patch(baseUser(), [{ op: "Replace", path, value: "" }])[ENTERPRISE]).toEqual({ department: "Sales" });
     expect(patch(baseUser(), [{ op: "Replace", path, value: { value: "" } }])[ENTERPRISE]).toEqual({ department: "Sales" });
   });
@@ -494,7 +494,7 @@ describe("applyPatch: manager shapes (idp-notes §1.6, §6 bugs 8 and 10)", () =
   });
 });
 
-describe("applyPatch: null and empty values clear (idp-notes §1.6, Logic-App test 16)", () => {
+describe("applyPatch: null and empty values clear (Microsoft's Logic App validation, test 16)", () => {
   it("replace with null or \"\" clears a simple attribute", () => {
     const doc = { ...baseUser(), title: "Boss", nickName: "B" };
     const out = patch(doc, [
@@ -520,7 +520,7 @@ describe("applyPatch: null and empty values clear (idp-notes §1.6, Logic-App te
   });
 });
 
-describe("applyPatch: read-only keys in a path-less value are ignored (Okta group rename, idp-notes §2.4)", () => {
+describe("applyPatch: read-only keys in a path-less value are ignored (Okta group rename)", () => {
   it("ignores id, meta, schemas and groups", () => {
     const out = patch(baseUser(), [
       {

@@ -2,8 +2,8 @@
  * Applies parsed PATCH operations (RFC 7644 §3.5.2) to a stored resource in
  * canonical SCIM JSON. Pure: returns a new document and throws a ScimError
  * on the first failing operation, so the caller discards the whole request
- * (§3.5.2 "atomic"). Accepts the Entra and Okta shapes of idp-notes §1.6,
- * §1.9 and §2.2. Group `members` are folded separately (member-delta.ts).
+ * (§3.5.2 "atomic"). Accepts what Entra (in both its PATCH dialects) and
+ * Okta send. Group `members` are folded separately (member-delta.ts).
  */
 import { ScimError } from "../errors.js";
 import type { PatchPath } from "../filter/ast.js";
@@ -93,7 +93,7 @@ function pruneEmpty(value: unknown): unknown {
 /**
  * An element left without its `value` (or with nothing at all) after a
  * removal says nothing: `{"type":"work"}` is not an email. Such elements
- * are dropped (inf; Entra's `Remove emails[type eq "work"].value`, §1.6).
+ * are dropped (our choice, for Entra's `Remove emails[type eq "work"].value`).
  */
 function isHollow(element: unknown, attr: AttributeDefinition): boolean {
   if (!isPlainObject(element) || Object.keys(element).length === 0) return true;
@@ -178,7 +178,7 @@ function checkWritable(t: Target): void {
 /**
  * The extension that alone defines an unqualified top-level name such as
  * `manager`: Microsoft's own example PATCHes `"path":"manager"` without the
- * enterprise URN (MS-SCIM Example 5, idp-notes §1.6). Core and common
+ * enterprise URN (Microsoft's SCIM guide for Entra ID, example 5). Core and common
  * attributes win; a name defined by several extensions stays unresolved.
  */
 function soleExtensionFor(resource: ResourceDefinition, written: string): SchemaDefinition | undefined {
@@ -246,11 +246,12 @@ function resolveOperationPath(path: PatchPath, label: string, resource: Resource
 function applySimple(container: Doc, t: Target, kind: PatchOpKind, value: unknown): void {
   const name = t.attribute.name;
   if (kind === "remove") {
-    // Entra may send Remove with a value on a single-valued path: remove means remove (§6 bug 23).
+    // Entra may send Remove with a value on a single-valued path: remove means remove
+    // (https://github.com/AzureAD/SCIMReferenceCode/pull/87 fixed code that set it instead).
     delete container[name];
     return;
   }
-  // add on a single-valued attribute = set (RFC 7644 §3.5.2.1; Entra "Add" on department, §1.6).
+  // add on a single-valued attribute = set (RFC 7644 §3.5.2.1; Entra sends "Add" for a department that is already set).
   const v = coerceSimpleValue(value, t.attribute, t.label);
   if (v === undefined) delete container[name];
   else container[name] = v;
@@ -263,7 +264,7 @@ function applyComplex(container: Doc, t: Target, kind: PatchOpKind, value: unkno
     return;
   }
   if (isReferenceComplex(attr)) {
-    // manager: bare id, {value} or [{value,$ref}] (idp-notes §1.6). The
+    // manager: bare id (Entra), {value} or [{value,$ref}] (Microsoft's example). The
     // whole reference is replaced: a stale $ref must not outlive its id.
     const normal = normaliseReferenceValue(value, t.label);
     const coerced = normal === null ? undefined : withoutUnassigned(coerceComplexValue(normal, attr, t.label));
@@ -289,7 +290,7 @@ function applyMultiValued(container: Doc, t: Target, kind: PatchOpKind, value: u
       delete container[attr.name];
       return;
     }
-    // Entra: Remove + value removes only the given values (idp-notes §1.8).
+    // Entra: Remove + value removes only the given values, never the whole attribute.
     const given: unknown[] = Array.isArray(value) ? value : [value];
     setList(container, attr.name, list.filter((el) => !given.some((g) => sameIdentity(el, g, attr))));
     return;
@@ -387,7 +388,7 @@ function applyFiltered(doc: Doc, t: Target, filter: BoundFilter, kind: PatchOpKi
 
   if (!attr.multiValued) {
     // Only Entra's `Remove manager[value eq "id"]` filters a single-valued
-    // attribute (idp-notes §1.6, §6 bug 10): remove it if it matches.
+    // attribute (https://github.com/thomaspoignant/scim-patch/issues/453): remove it if it matches.
     if (kind !== "remove" || !isReferenceComplex(attr)) {
       throw ScimError.invalidPath(`"${t.label}": a filter needs a multi-valued attribute`);
     }
@@ -411,7 +412,7 @@ function applyFiltered(doc: Doc, t: Target, filter: BoundFilter, kind: PatchOpKi
     // No match: nothing to remove. Succeeding keeps Entra's retries
     // idempotent (RFC 7644 leaves remove-without-match open).
     if (matched.length === 0) return;
-    // Remove with a value on a filtered path still just removes (§6 bug 23).
+    // Remove with a value on a filtered path still just removes (https://github.com/AzureAD/SCIMReferenceCode/pull/87).
     if (sub) setSubOnElements(container, attr, list, matched, sub, undefined);
     else setList(container, attr.name, list.filter((el) => !matched.includes(el)));
     return;
@@ -425,7 +426,8 @@ function applyFiltered(doc: Doc, t: Target, filter: BoundFilter, kind: PatchOpKi
     }
     if (v === undefined) return;
     // No match: Entra expects the element to be created from the filter's
-    // eq constraints, keeping the other elements (idp-notes §1.6, §6 bugs 5–7).
+    // eq constraints, keeping the other elements: an upsert where RFC 7644 would answer noTarget
+    // (https://github.com/Captain-P-Goldfish/scim-for-keycloak/issues/73, https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/668).
     const created = { ...upsertBase(filter, t), [sub.name]: v };
     list.push(created);
     keepOnePrimary(list, [created], attr);
@@ -470,7 +472,7 @@ function upsertBase(filter: BoundFilter, t: Target): Record<string, SimpleValue>
 }
 
 function applyToTarget(doc: Doc, t: Target, kind: PatchOpKind, value: unknown): void {
-  // writeOnly (password) is accepted and never stored (RFC 7643 §7; Okta password sync, §2.2).
+  // writeOnly (password) is accepted and never stored (RFC 7643 §7; Okta sends one on create and for password sync).
   if (t.attribute.mutability === "writeOnly") return;
   if (t.filter) {
     applyFiltered(doc, t, t.filter, kind, value);
@@ -514,7 +516,7 @@ function applyValueEntry(
   value: unknown,
 ): void {
   // readOnly attributes in a value are ignored, not rejected: Okta sends
-  // `id` in its group rename (idp-notes §2.4; RFC 7643 §7).
+  // `id` in its group rename (Okta's SCIM 2.0 guide; RFC 7643 §7).
   if (attribute.mutability === "readOnly" || subAttribute?.mutability === "readOnly") return;
   const target: Target = { schemaId: schema.id, isExtension: schema !== resource.core, attribute, label };
   if (subAttribute) target.subAttribute = subAttribute;
@@ -524,7 +526,8 @@ function applyValueEntry(
 /**
  * Path-less add/replace (RFC 7644 §3.5.2.1, §3.5.2.3): `value` is an object
  * of attributes. Keys are case-insensitive; Entra's flag dialect also sends
- * dotted (`name.givenName`) and URN-qualified keys (idp-notes §1.9, §6 bug 12).
+ * dotted (`name.givenName`) and URN-qualified keys, which RFC 7644 does not define
+ * (Microsoft's page on Entra's SCIM 2.0 compliance issues, `aadOptscim062020`).
  */
 function applyPathless(doc: Doc, kind: PatchOpKind, value: unknown, resource: ResourceDefinition): void {
   if (!isPlainObject(value)) throw ScimError.invalidValue("An operation without path needs an object value (RFC 7644 §3.5.2.1)");

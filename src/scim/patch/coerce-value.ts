@@ -1,8 +1,8 @@
 /**
  * Turns the JSON values of a PATCH operation into the canonical stored form
  * of an attribute (RFC 7643 §2.3 data types), accepting the loose shapes
- * IdPs send: "True"/"False" for booleans (Entra default dialect, idp-notes
- * §1.6), numeric strings for numbers, case-insensitive sub-attribute names
+ * IdPs send: "True"/"False" for booleans (Entra's default PATCH dialect),
+ * numeric strings for numbers, case-insensitive sub-attribute names
  * and the enterprise manager as a bare id. Any other wrong JSON type is
  * invalidValue (RFC 7644 §3.12), as in POST and PUT.
  */
@@ -26,7 +26,7 @@ function describe(value: unknown): string {
 /**
  * Coerces a value for a simple (non-complex) attribute or sub-attribute.
  * Returns undefined for null and "": both mean "unassigned" (RFC 7643 §2.5;
- * the Entra validator clears attributes with "" and null, idp-notes §1.6).
+ * Microsoft's validation suite clears attributes with "" and null).
  */
 export function coerceSimpleValue(value: unknown, def: AttributeDefinition, label: string): SimpleValue | undefined {
   if (value === null || value === undefined || value === "") return undefined;
@@ -34,7 +34,8 @@ export function coerceSimpleValue(value: unknown, def: AttributeDefinition, labe
   switch (def.type) {
     case "boolean":
       if (typeof value === "boolean") return value;
-      // Entra's default dialect sends "True"/"False"; lower case was seen too (idp-notes §6 bug 3).
+      // Entra's default dialect sends "True"/"False"; lower case was seen too
+      // (https://github.com/scimmyjs/scimmy/issues/86).
       if (typeof value === "string") {
         const lower = value.trim().toLowerCase();
         if (lower === "true") return true;
@@ -77,8 +78,8 @@ export function coerceSubValue(value: unknown, def: AttributeDefinition, label: 
 
 /**
  * The single-valued reference whose id IdPs send loosely: the enterprise
- * `manager`, as a bare id, `{value}` or `[{value,$ref}]` (idp-notes §1.6,
- * §6 bug 8). Only it: any other complex attribute takes an object
+ * `manager`, as a bare id, `{value}` or `[{value,$ref}]` (Entra sends a bare
+ * id: https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/686). Only it: any other complex attribute takes an object
  * (isEnterpriseManager says why).
  */
 export function isReferenceComplex(def: AttributeDefinition): boolean {
@@ -156,7 +157,7 @@ export function sameValue(a: unknown, b: unknown, def: AttributeDefinition): boo
 }
 
 /**
- * Entra's `Remove` with a value (idp-notes §1.8): an element is removed
+ * Entra's `Remove` with a value (not in RFC 7644): an element is removed
  * when it equals one of the given values; complex elements compare on
  * their `value` sub-attribute when the attribute has one.
  */

@@ -13,7 +13,7 @@ function fold(operations: unknown[]): ReturnType<typeof foldMemberOperations> {
   return foldMemberOperations(parsePatchRequest({ schemas: [PATCH_OP], Operations: operations }));
 }
 
-describe("foldMemberOperations: Entra group shapes (idp-notes §1.8, §1.9)", () => {
+describe("foldMemberOperations: Entra group shapes (default and aadOptscim062020 dialects)", () => {
   it("Add members with several values adds them all", () => {
     const { memberOps, otherOps } = fold([
       { op: "Add", path: "members", value: [{ $ref: null, value: "f648f8d5ea4e4cd38e9c" }, { $ref: null, value: "a1" }] },
@@ -22,7 +22,7 @@ describe("foldMemberOperations: Entra group shapes (idp-notes §1.8, §1.9)", ()
     expect(otherOps).toEqual([]);
   });
 
-  it("default dialect Remove members with a value removes ONLY those members, never all (§6 bug 1)", () => {
+  it("default dialect Remove members with a value removes ONLY those members, never all", () => {
     const { memberOps } = fold([{ op: "Remove", path: "members", value: [{ $ref: null, value: "f648f8d5ea4e4cd38e9c" }] }]);
     expect(memberOps).toEqual({ replaceAll: false, add: [], remove: ["f648f8d5ea4e4cd38e9c"] });
   });
@@ -32,12 +32,12 @@ describe("foldMemberOperations: Entra group shapes (idp-notes §1.8, §1.9)", ()
     expect(memberOps).toEqual({ replaceAll: false, add: [], remove: ["7f4bc1a3-285e-48ae-8202-5accb43efb0e"] });
   });
 
-  it("Remove members without value or filter removes all (REF Postman \"Patch remove all users\")", () => {
+  it("Remove members without value or filter removes all (SCIMReferenceCode Postman \"Patch remove all users\")", () => {
     const { memberOps } = fold([{ op: "Remove", path: "members" }]);
     expect(memberOps).toEqual({ replaceAll: true, add: [], remove: [] });
   });
 
-  it("adding an existing member again is not duplicated (§6 bug 22)", () => {
+  it("adding an existing member again is not duplicated", () => {
     const { memberOps } = fold([
       { op: "Add", path: "members", value: [{ value: "u1" }, { value: "u1" }] },
       { op: "Add", path: "members", value: [{ value: "u1" }] },
@@ -67,7 +67,7 @@ describe("foldMemberOperations: Entra group shapes (idp-notes §1.8, §1.9)", ()
   });
 });
 
-describe("foldMemberOperations: Okta group push (idp-notes §2.4)", () => {
+describe("foldMemberOperations: Okta group push", () => {
   it("rename with the read-only id in the value: displayName goes to otherOps, no member delta", () => {
     const { memberOps, otherOps } = fold([{ op: "replace", value: { id: "abf4dd94-0000", displayName: "Test SCIMv2" } }]);
     expect(memberOps).toBeUndefined();

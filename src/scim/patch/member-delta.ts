@@ -1,7 +1,7 @@
 /**
  * Group `members` operations folded into one delta, so a PATCH touching
  * 1,000 members becomes a batch of inserts/deletes instead of a rewrite of
- * the member list (idp-notes §1.8, §2.4, §7 "Latency").
+ * the member list: the cost follows the members named, not the group's size.
  */
 import { ScimError } from "../errors.js";
 import type { FilterNode, PatchPath } from "../filter/ast.js";
@@ -57,7 +57,7 @@ function memberIds(value: unknown): string[] {
 
 /**
  * Ids named by `members[value eq "a"]` or `members[value eq "a" or value eq "b"]`
- * (Entra's flag dialect and Okta's delta, idp-notes §1.9, §2.4). Other
+ * (Entra's `aadOptscim062020` dialect and Okta's group push). Other
  * filters would need the stored member list, which this delta avoids reading.
  */
 function filterIds(filter: FilterNode): string[] {
@@ -133,11 +133,13 @@ function foldPathOperation(delta: DeltaBuilder, op: PatchOperation, path: PatchP
       return;
     case "remove":
       if (op.value === undefined || op.value === null) {
-        // RFC 7644 §3.5.2.2: remove without value/filter clears all (REF "Patch remove all users").
+        // RFC 7644 §3.5.2.2: remove without value/filter clears all (Microsoft's SCIMReferenceCode
+        // Postman collection, "Patch remove all users").
         delta.reset([]);
       } else {
         // Entra's default dialect: Remove + value removes ONLY those members.
-        // Treating it as "remove all" empties the group (idp-notes §1.8, §6 bug 1).
+        // Treating it as "remove all" empties the group
+        // (https://github.com/MicrosoftDocs/azure-docs/issues/30826).
         delta.remove(memberIds(op.value));
       }
       return;
@@ -149,7 +151,7 @@ function foldPathOperation(delta: DeltaBuilder, op: PatchOperation, path: PatchP
  * order, into one delta; every other operation is returned unchanged and in
  * order for applyPatch. A path-less add/replace whose value has a `members`
  * key is split: the members part folds here, the rest stays an operation
- * (Okta sends `{"op":"replace","value":{"id":…,"displayName":…}}`, §2.4).
+ * (Okta's group push sends `{"op":"replace","value":{"id":…,"displayName":…}}`).
  */
 export function foldMemberOperations(ops: PatchOperation[]): { memberOps: MemberDelta | undefined; otherOps: PatchOperation[] } {
   const delta = new DeltaBuilder();

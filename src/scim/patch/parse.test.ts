@@ -40,7 +40,7 @@ describe("parsePatchRequest: RFC 7644 §3.5.2 message", () => {
   });
 });
 
-describe("parsePatchRequest: Entra tolerance (idp-notes §1.6, §1.9)", () => {
+describe("parsePatchRequest: Entra tolerance (both PATCH dialects)", () => {
   it("accepts capitalised ops: Add, Replace, Remove", () => {
     const ops = parsePatchRequest({
       schemas: [PATCH_OP],
@@ -53,7 +53,7 @@ describe("parsePatchRequest: Entra tolerance (idp-notes §1.6, §1.9)", () => {
     expect(ops.map((o) => o.op)).toEqual(["add", "replace", "remove"]);
   });
 
-  it("accepts an empty Operations array as a no-op (validator, §6 bug 17)", () => {
+  it("accepts an empty Operations array as a no-op (Microsoft's SCIM Validator sends one)", () => {
     expect(parsePatchRequest({ schemas: [PATCH_OP], Operations: [] })).toEqual([]);
   });
 

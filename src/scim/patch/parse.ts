@@ -1,6 +1,6 @@
 /**
  * Reads a PATCH request body (RFC 7644 §3.5.2) into a list of operations.
- * Tolerant where Entra deviates from the RFC (idp-notes §1.6, §1.9):
+ * Tolerant where Entra deviates from the RFC (in both its PATCH dialects):
  * capitalised `op`, missing `schemas`, case-insensitive keys, an empty
  * `Operations` array (the validator's no-op), `Remove` carrying a `value`.
  */
@@ -20,7 +20,7 @@ export interface PatchOperation {
   /**
    * The value as sent. `null` is kept (it means "clear", RFC 7643 §2.5);
    * absent means no `value` member. For `remove` it is Entra's non-RFC
-   * "remove only these values" (idp-notes §1.8).
+   * "remove only these values" (its default dialect's member removal).
    */
   value?: unknown;
 }
@@ -30,7 +30,7 @@ const OP_KINDS: ReadonlySet<string> = new Set<PatchOpKind>(["add", "replace", "r
 
 /**
  * The member whose key matches `name` case-insensitively. Entra asks servers
- * not to require case-sensitive structural elements (MS-SCIM), so
+ * not to require case-sensitive structural elements (Microsoft's SCIM guide for Entra ID), so
  * `operations`/`Operations`, `Op`/`op` are all accepted. An exact match wins.
  */
 function member(obj: Record<string, unknown>, name: string): { found: boolean; value: unknown } {
@@ -44,7 +44,7 @@ function member(obj: Record<string, unknown>, name: string): { found: boolean; v
 
 function checkSchemas(body: Record<string, unknown>): void {
   const schemas = member(body, "schemas");
-  // Some clients omit `schemas`; the intent is unambiguous, so accept (inf, idp-notes §1.9).
+  // Some clients omit `schemas`; the intent is unambiguous, so accept.
   if (!schemas.found || schemas.value === undefined) return;
   if (!Array.isArray(schemas.value) || !schemas.value.every((s) => typeof s === "string")) {
     throw ScimError.invalidSyntax('"schemas" must be an array of schema URNs');
@@ -61,7 +61,8 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
 
   const op = member(raw, "op").value;
   if (typeof op !== "string") throw ScimError.invalidSyntax(`${where}: "op" is required`);
-  // Entra sends "Add" / "Replace" / "Remove" (MS-SCIM; idp-notes §6 bug 4).
+  // Entra sends "Add" / "Replace" / "Remove" (Microsoft's SCIM guide for Entra ID;
+  // https://github.com/getsentry/self-hosted/issues/3573 shows what refusing them costs).
   const kind = op.trim().toLowerCase();
   if (!OP_KINDS.has(kind)) {
     throw ScimError.invalidSyntax(`${where}: "op" must be add, replace or remove, not "${op}"`);
@@ -99,6 +100,7 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
   const operations = member(body, "Operations");
   if (!operations.found) throw ScimError.invalidSyntax('A PATCH body needs an "Operations" array');
   if (!Array.isArray(operations.value)) throw ScimError.invalidSyntax('"Operations" must be an array');
-  // An empty array is a valid no-op: Entra's validator sends one (idp-notes §6 bug 17).
+  // An empty array is a valid no-op: Microsoft's SCIM Validator sends one
+  // (https://github.com/scimmyjs/scimmy/issues/59).
   return operations.value.map((raw: unknown, index) => parseOperation(raw, index));
 }

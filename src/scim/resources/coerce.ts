@@ -103,7 +103,7 @@ function checkedString(value: unknown, path: string, max: number): string {
   return value;
 }
 
-/** Entra sends booleans as "True"/"False" (idp-notes §1.4; scimmy #86). */
+/** Entra sends booleans as "True"/"False" (https://github.com/scimmyjs/scimmy/issues/86). */
 export function coerceBoolean(value: unknown, path: string): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "string") {
@@ -150,8 +150,8 @@ function coerceComplex(def: AttributeDefinition, value: unknown, path: string): 
   if (!isPlainObject(value)) throw wrongType(path, "a complex value (a JSON object)", value);
   const out: ScimObject = {};
   for (const [key, raw] of Object.entries(value)) {
-    // Sub-attribute names are case-insensitive (RFC 7643 §2.1: the REF suite
-    // sends "Primary", "Value"); unknown ones are dropped like unknown attributes.
+    // Sub-attribute names are case-insensitive (RFC 7643 §2.1: Microsoft's SCIMReferenceCode
+    // Postman collection sends "Primary", "Value"); unknown ones are dropped like unknown attributes.
     const sub = findAttribute(subs, key);
     if (!sub) continue;
     // readOnly values sent by a client are ignored (RFC 7643 §2.2), e.g. manager.displayName.

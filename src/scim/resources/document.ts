@@ -34,8 +34,9 @@ export const NON_DOC_KEYS: ReadonlySet<string> = new Set(["id", "meta", "schemas
  * Turns a request body (POST/PUT) or a PATCH result into a canonical doc:
  * - keys are case-insensitive (RFC 7643 §2.1) and come out camelCase;
  * - extension attributes are read from `{ "<urn>": {...} }` whether or not
- *   the URN is in `schemas` (Entra omits custom extension URNs, MS-ATTR) and
- *   from URN-qualified flat keys `"<urn>:location"` (Entra, idp-notes §1.12);
+ *   the URN is in `schemas` (Entra omits custom extension URNs: Microsoft's
+ *   "Customize application attributes" page) and from URN-qualified flat
+ *   keys `"<urn>:location"` (Entra);
  * - readOnly attributes (`id`, `meta`, user `groups`) are ignored
  *   (RFC 7643 §2.2: Entra sends meta, Okta sends groups: [] and id on PUT);
  * - writeOnly attributes (`password`) are dropped: we store no password;

@@ -23,7 +23,7 @@ describe("parseLicence (the licence rules)", () => {
   });
 });
 
-describe("Entra POST /Groups (idp-notes §1.8)", () => {
+describe("Entra POST /Groups", () => {
   it("accepts the ADSCIM schema, ignores meta, no members → members undefined, licence absent (the tenant policy decides)", () => {
     const parsed = parseGroupResource(
       {
@@ -54,7 +54,7 @@ describe("Entra POST /Groups (idp-notes §1.8)", () => {
     expect(bool.licensing).toBe(false);
   });
 
-  it("rejects a licence value outside the contract", () => {
+  it("rejects a licence value other than true/false (boolean or string)", () => {
     const err = thrownScimError(() => parseGroupResource({ displayName: "X", [LICENCE]: { license: "yes" } }, group, config));
     expect(err.scimType).toBe("invalidValue");
     expect(err.message).toContain("license");

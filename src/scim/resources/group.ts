@@ -44,7 +44,7 @@ function licenceAttribute(def: ResourceDefinition, config: VendorConfig): Attrib
 /**
  * The licence is kept in the doc as sent ("True" stays "True"): Entra
  * compares what we return with its source and re-sends any difference
- * every cycle (idp-notes §1.5).
+ * every cycle.
  */
 const licenceCoercer: AttributeCoercer = (value, path) => {
   if (isAbsent(value)) return undefined;

@@ -6,7 +6,7 @@ import { thrownScimError } from "../../../test/support/thrown-scim-error.js";
 const config = DEFAULT_VENDOR_CONFIG;
 const EXT = config.userExtensionUrn;
 
-describe("allowedDomains (product.md: refuse external or unauthorised domains)", () => {
+describe("allowedDomains (refuse external or unauthorised domains)", () => {
   const policy = { allowedDomains: ["Contoso.com", "@fabrikam.com"], locations: [] };
 
   it("accepts listed domains case-insensitively", () => {
@@ -39,7 +39,7 @@ describe("allowedDomains (product.md: refuse external or unauthorised domains)",
   });
 });
 
-describe("locations (product.md: unknown location → Default)", () => {
+describe("locations (unknown location → Default)", () => {
   const policy = { allowedDomains: [], locations: ["Berlin", "Paris"] };
 
   it("stores a listed value with the list's spelling", () => {

@@ -4,13 +4,13 @@ import { isPlainObject } from "../data-types.js";
 import type { UserDoc } from "./types.js";
 
 export interface TenantPolicy {
-  /** Empty = any domain (contract.md). */
+  /** Empty = any domain (README, "Admin API"). */
   allowedDomains: string[];
   /** Empty = any location kept as sent. */
   locations: string[];
 }
 
-/** The tenant's location for values not in its list (product.md). */
+/** The location stored for a value not in the tenant's list, when it has one. */
 export const DEFAULT_LOCATION = "Default";
 
 /** "@Contoso.COM." and "contoso.com" are one domain. */

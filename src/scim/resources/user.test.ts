@@ -15,7 +15,7 @@ const meta = {
   location: "https://scim.example/tenants/acme/scim/v2/Users/u1",
 };
 
-describe("Entra ID POST /Users (idp-notes §1.4)", () => {
+describe("Entra ID POST /Users", () => {
   it("accepts Microsoft's documented create payload: client meta ignored, roles: [] absent", () => {
     const doc = parseUserResource(
       {
@@ -54,14 +54,14 @@ describe("Entra ID POST /Users (idp-notes §1.4)", () => {
     expect(doc).toEqual({ userName: "a" });
   });
 
-  it('accepts active as the string "True" / "False" (REF Postman "string True")', () => {
+  it('accepts active as the string "True" / "False" (SCIMReferenceCode Postman "string True")', () => {
     expect(parseUserResource({ userName: "a", active: "True" }, user)["active"]).toBe(true);
     expect(parseUserResource({ userName: "a", active: "False" }, user)["active"]).toBe(false);
     expect(parseUserResource({ userName: "a", active: "FALSE" }, user)["active"]).toBe(false);
     expect(thrownScimError(() => parseUserResource({ userName: "a", active: "yes" }, user)).scimType).toBe("invalidValue");
   });
 
-  it("reads a custom extension object whose URN is missing from schemas (MS-ATTR)", () => {
+  it("reads a custom extension object whose URN is missing from schemas (as Entra sends it)", () => {
     const doc = parseUserResource(
       { schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA], userName: "a", [VENDOR]: { location: "Berlin" } },
       user,
@@ -121,7 +121,7 @@ describe("Entra ID POST /Users (idp-notes §1.4)", () => {
     });
   });
 
-  it("maps keys case-insensitively to canonical names (REF sends Primary, Value, Department)", () => {
+  it("maps keys case-insensitively to canonical names (SCIMReferenceCode Postman sends Primary, Value, Department)", () => {
     const doc = parseUserResource(
       {
         USERNAME: "a",
@@ -165,7 +165,7 @@ describe("enterprise manager shapes (SCIM-SDK #686, Budibase #15369)", () => {
   });
 });
 
-describe("Okta POST /Users (idp-notes §2.2)", () => {
+describe("Okta POST /Users", () => {
   it("drops password and ignores groups: []", () => {
     const doc = parseUserResource(
       {
@@ -202,7 +202,7 @@ describe("request validation", () => {
     expect(thrownScimError(() => parseUserResource([], user)).scimType).toBe("invalidSyntax");
     expect(thrownScimError(() => parseUserResource("x", user)).scimType).toBe("invalidSyntax");
   });
-  it("userName is required and non-empty (REF 'Put a user no username' → 400)", () => {
+  it("userName is required and non-empty (SCIMReferenceCode Postman 'Put a user no username' → 400)", () => {
     const err = thrownScimError(() => parseUserResource({ displayName: "x" }, user));
     expect(err.status).toBe(400);
     expect(err.scimType).toBe("invalidValue");
@@ -305,7 +305,7 @@ describe("renderUser", () => {
       },
     });
   });
-  it("omits groups when the user is in none and returns active: false as stored (idp-notes §1.5)", () => {
+  it("omits groups when the user is in none and returns active: false as stored", () => {
     const out = renderUser({ userName: "a", active: false, [VENDOR]: { location: "Berlin" } }, meta, [], user);
     expect(out).not.toHaveProperty("groups");
     expect(out["active"]).toBe(false);

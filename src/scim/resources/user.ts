@@ -12,7 +12,7 @@ export const MAX_USER_NAME_LENGTH = 256;
  * The doc of a POST or PUT /Users body (RFC 7644 §3.3, §3.5.1). Client-sent
  * `id`, `meta`, `groups` and `schemas` are ignored; `password` is dropped —
  * it is write-only and this server stores no password at all (Okta sends a
- * random one on create, idp-notes §2.2). See parseDocument for the rest.
+ * random one on create). See parseDocument for the rest.
  */
 export function parseUserResource(body: unknown, def: ResourceDefinition): UserDoc {
   return checkUser(parseDocument(body, def).doc);
@@ -29,7 +29,7 @@ export function validateUserDoc(doc: unknown, def: ResourceDefinition): UserDoc 
 
 function checkUser(doc: UserDoc): UserDoc {
   const userName = doc["userName"];
-  // RFC 7643 §4.1.1: userName is REQUIRED (REF suite "Put a user no username" → 400).
+  // RFC 7643 §4.1.1: userName is REQUIRED (Microsoft's SCIMReferenceCode Postman collection: "Put a user no username" → 400).
   if (typeof userName !== "string" || userName.trim() === "") throw ScimError.invalidValue("userName is required");
   if (userName.length > MAX_USER_NAME_LENGTH) {
     throw ScimError.invalidValue(`userName is longer than ${MAX_USER_NAME_LENGTH} characters`);

@@ -36,7 +36,7 @@ export const groupSchema: SchemaDefinition = {
 };
 
 /**
- * The vendor's group licence extension (contract.md): one attribute whose
+ * The vendor's group licence extension (docs/licences.md): one attribute whose
  * value true/"true"/"True"/absent makes the group a licensing group.
  */
 export function licenceGroupSchema(urn: string, attributeName: string): SchemaDefinition {

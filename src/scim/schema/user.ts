@@ -123,8 +123,8 @@ export const enterpriseUserSchema: SchemaDefinition = {
 /**
  * Whether `def` is the enterprise `manager`. It alone accepts its id as a
  * bare string or as `[{"value": id}]` where RFC 7643 §4.3 says a single
- * complex value: Entra documents and sends both shapes (SCIM-SDK #686,
- * idp-notes §1.6), and refusing them would fail every manager sync. Every
+ * complex value: Entra documents and sends both shapes
+ * (https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/686), and refusing them would fail every manager sync. Every
  * other attribute gets exactly its declared JSON type (RFC 7643 §2.3).
  */
 export function isEnterpriseManager(def: AttributeDefinition): boolean {

@@ -1,8 +1,8 @@
 /**
- * Starts the worker the way the contract's local flows do (contract.md,
- * "Repository and runtime"): migrations applied with
+ * Starts the worker with the plain wrangler commands a fresh clone must
+ * support without `npm start`: migrations applied with
  * `wrangler d1 migrations apply DB --local --persist-to DIR`, then
- * `wrangler dev --persist-to DIR --port PORT --var ADMIN_TOKEN:SECRET --test-scheduled`.
+ * `wrangler dev --persist-to DIR --port PORT --var ADMIN_TOKEN:SECRET --var WEBHOOK_SECRETS_KEY:KEY --test-scheduled`.
  * For the "e2e" vitest project (plain Node); it lives under test/e2e/ because
  * tsconfig.node.json (Node types) covers test/e2e/ and tsconfig.json (workerd
  * types) covers the rest of test/.
@@ -43,6 +43,8 @@ function childEnv(): NodeJS.ProcessEnv {
     PATH: `${BIN}${path.delimiter}${process.env["PATH"] ?? ""}`,
     CI: "true",
     WRANGLER_SEND_METRICS: "false",
+    // Miniflare's placeholder Request.cf, not a download from workers.cloudflare.com (offline: a stack trace).
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
     NO_COLOR: "1",
   };
 }
@@ -95,7 +97,7 @@ export async function startWranglerDev(options: StartOptions = {}): Promise<Wran
 
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const args = ["dev", "--persist-to", persistTo, "--port", String(port), "--ip", "127.0.0.1", "--var", `ADMIN_TOKEN:${adminToken}`, "--test-scheduled"];
+  const args = ["dev", "--persist-to", persistTo, "--port", String(port), "--ip", "127.0.0.1", "--var", `ADMIN_TOKEN:${adminToken}`, "--var", `WEBHOOK_SECRETS_KEY:${randomBytes(32).toString("base64url")}`, "--test-scheduled"];
   const child = spawn(path.join(BIN, "wrangler"), args, { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
   let log = "";
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
