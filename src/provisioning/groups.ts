@@ -16,7 +16,6 @@ import {
   groupKeys,
   sameDoc,
   validateGroupDoc,
-  weakETag,
   withStoredLicence,
   type GroupDoc,
   type ParsedGroup,
@@ -25,9 +24,8 @@ import { resourceDefinitions } from "../scim/schema/index.js";
 import * as store from "../storage/groups.js";
 import { DisplayNameTaken, GroupNotFound, UnknownMembers, type GroupChange, type GroupRow } from "../storage/groups.js";
 import { originOf, type ProvisioningContext } from "./context.js";
-import { folded, runList, type ListSpec } from "./list-plan.js";
+import { filterableView, folded, runList, type ListSpec } from "./list-plan.js";
 import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
-import { dateTime } from "../scim/data-types.js";
 
 export type { GroupRow } from "../storage/groups.js";
 
@@ -38,13 +36,8 @@ export interface GroupMember {
 }
 
 
-export function filterableGroup(row: GroupRow): Record<string, unknown> {
-  return {
-    ...(JSON.parse(row.doc) as Record<string, unknown>),
-    id: row.id,
-    meta: { resourceType: "Group", created: dateTime(row.createdAt), lastModified: dateTime(row.lastModified), version: weakETag(row.etag) },
-  };
-}
+/** The view the filter engine evaluates (RFC 7643 §3.1). */
+export const filterableGroup = filterableView("Group");
 
 const GROUP_LISTING: ListSpec<GroupRow> = {
   sources: {

@@ -4,7 +4,8 @@
  * predicate, and the sort. SCIM semantics — case folding, the filter
  * engine, sort keys — stay here and in src/scim; storage runs SQL.
  */
-import { foldCase } from "../scim/data-types.js";
+import { dateTime, foldCase } from "../scim/data-types.js";
+import { weakETag } from "../scim/resources/index.js";
 import { ScimError } from "../scim/errors.js";
 import { matchesFilter, type Seek } from "../scim/filter/index.js";
 import { sortName, sortValue } from "../scim/sort.js";
@@ -128,4 +129,16 @@ export async function runList<Row>(
     await anchors.remember(table.table, plan.startIndex + plan.count - 1, table.id(last));
   }
   return result;
+}
+
+/**
+ * The view a filter is evaluated on: the stored doc plus the common
+ * attributes id and meta (RFC 7643 §3.1), for any stored resource row.
+ */
+export function filterableView(resourceType: "User" | "Group") {
+  return (row: { doc: string; id: string; createdAt: number; lastModified: number; etag: string }): Record<string, unknown> => ({
+    ...(JSON.parse(row.doc) as Record<string, unknown>),
+    id: row.id,
+    meta: { resourceType, created: dateTime(row.createdAt), lastModified: dateTime(row.lastModified), version: weakETag(row.etag) },
+  });
 }

@@ -16,7 +16,6 @@ import {
   sameDoc,
   userKeys,
   validateUserDoc,
-  weakETag,
   withManagerDisplayName,
   type UserDoc,
 } from "../scim/resources/index.js";
@@ -25,21 +24,14 @@ import { loadTenantPolicy, tenantPolicyFrom, tenantPolicyStatement } from "../st
 import * as store from "../storage/users.js";
 import { UserNameTaken, type UserRow } from "../storage/users.js";
 import { originOf, type ProvisioningContext } from "./context.js";
-import { folded, runList, type ListSpec } from "./list-plan.js";
+import { filterableView, folded, runList, type ListSpec } from "./list-plan.js";
 import { LOST_RACE, retryLostRaces } from "./optimistic-write.js";
-import { dateTime } from "../scim/data-types.js";
 
 export type { UserRow } from "../storage/users.js";
 
 
-/** The view the filter engine evaluates: the doc plus common attributes (RFC 7643 §3.1). */
-export function filterableUser(row: UserRow): Record<string, unknown> {
-  return {
-    ...(JSON.parse(row.doc) as Record<string, unknown>),
-    id: row.id,
-    meta: { resourceType: "User", created: dateTime(row.createdAt), lastModified: dateTime(row.lastModified), version: weakETag(row.etag) },
-  };
-}
+/** The view the filter engine evaluates (RFC 7643 §3.1). */
+export const filterableUser = filterableView("User");
 
 const USER_LISTING: ListSpec<UserRow> = {
   sources: {

@@ -9,6 +9,8 @@
  * batches never take the same number, and readers only ever see a prefix.
  */
 import type { RequestDatabase } from "./database.js";
+import { rowMapper } from "./rows.js";
+import { events } from "./schema.js";
 
 /** Who caused a batch's events, and when. */
 export interface EventOrigin {
@@ -91,17 +93,11 @@ export function isoSql(expression: string): string {
   return `CASE WHEN ${expression} IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ${expression} / 1000.0, 'unixepoch') END`;
 }
 
-export interface StoredEvent {
-  seq: number;
-  tenantId: string;
-  tenantSeq: number;
-  occurredAt: number;
-  type: string;
-  resourceId: string;
-  externalId: string | null;
-  data: string;
-  requestId: string;
-}
+/** An events row, typed by the schema. */
+export type StoredEvent = typeof events.$inferSelect;
+
+/** An events row as D1 returns it for raw SQL, mapped by the schema (rows.ts). */
+export const eventFromRow = rowMapper(events);
 
 export interface EventQuery {
   /** One tenant's feed (ordered by tenant_seq), or every tenant's (ordered by seq). */
@@ -124,17 +120,6 @@ export interface EventPage {
 /** Index entries a filtered page may pass over before it answers with what it found (bounded work per page). */
 export const EVENT_SCAN_LIMIT = 1000;
 
-const fromRow = (r: Record<string, unknown>): StoredEvent => ({
-  seq: r.seq as number,
-  tenantId: r.tenant_id as string,
-  tenantSeq: r.tenant_seq as number,
-  occurredAt: r.occurred_at as number,
-  type: r.type as string,
-  resourceId: r.resource_id as string,
-  externalId: (r.external_id as string | null) ?? null,
-  data: r.data as string,
-  requestId: r.request_id as string,
-});
 
 /**
  * One page of a feed, in order, read through an index: a page of n events
@@ -160,7 +145,7 @@ export async function readEvents(rd: RequestDatabase, q: EventQuery): Promise<Ev
           rd.d1.prepare(`SELECT * FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2`).bind(q.after, scan),
         ],
   );
-  const rows = (page?.results ?? []).map(fromRow);
+  const rows = (page?.results ?? []).map(eventFromRow);
   const positionOf = (e: StoredEvent) => (q.tenantId !== undefined ? e.tenantSeq : e.seq);
   const kept: StoredEvent[] = [];
   let position = q.after;

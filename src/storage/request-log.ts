@@ -13,7 +13,7 @@
  *   plus the rows returned.
  */
 import type { RequestDatabase } from "./database.js";
-import type { StoredEvent } from "./events.js";
+import { eventFromRow, type StoredEvent } from "./events.js";
 
 export const HOUR_MS = 3_600_000;
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);
@@ -79,17 +79,6 @@ const requestOf = (r: Record<string, unknown>): StoredRequest => ({
   userAgent: (r.user_agent as string | null) ?? null,
 });
 
-const eventOf = (r: Record<string, unknown>): StoredEvent => ({
-  seq: r.seq as number,
-  tenantId: r.tenant_id as string,
-  tenantSeq: r.tenant_seq as number,
-  occurredAt: r.occurred_at as number,
-  type: r.type as string,
-  resourceId: r.resource_id as string,
-  externalId: (r.external_id as string | null) ?? null,
-  data: r.data as string,
-  requestId: r.request_id as string,
-});
 
 /** The newest hour that can hold an entry strictly older than `p` ((at, "") excludes `at` itself). */
 export const lastHourBefore = (p: LogPosition): number => hourOf(p.requestId === "" ? p.at - 1 : p.at);
@@ -188,7 +177,7 @@ export async function readResourceHistory(rd: RequestDatabase, q: ResourceHistor
     );
   }
   const [events, requests] = await rd.d1.batch<Record<string, unknown>>(statements);
-  return { events: (events?.results ?? []).map(eventOf), requests: (requests?.results ?? []).map(requestOf) };
+  return { events: (events?.results ?? []).map(eventFromRow), requests: (requests?.results ?? []).map(requestOf) };
 }
 
 /**
