@@ -45,7 +45,7 @@ export default defineConfig(async ({ mode }) => {
           test: {
             name: "workers",
             include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/fuzz/**"],
+            exclude: ["test/e2e/**", "test/fuzz/**", "test/browser/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
             testTimeout: 120_000,
             hookTimeout: 120_000,
