@@ -353,8 +353,10 @@ export function hostileRequests(c) {
     { key: "valuepath-co", label: 'Users filter emails[type eq "work"].value co "bench"', method: "GET", path: filterPath(c.scimPath, "Users", 'emails[type eq "work"].value co "bench"') },
     { key: "sort-unindexed", label: "Users sortBy=name.familyName, count=200", method: "GET", path: `${u}?sortBy=name.familyName&count=200` },
     { key: "sort-externalid", label: "Users sortBy=externalId descending, count=200", method: "GET", path: `${u}?sortBy=externalId&sortOrder=descending&count=200` },
-    { key: "offset-limit", label: "Users startIndex=10001, count=200 (the deepest offset served)", method: "GET", path: `${u}?startIndex=10001&count=200` },
-    { key: "offset-sorted", label: "Users sortBy=userName, startIndex=10001, count=200", method: "GET", path: `${u}?sortBy=userName&startIndex=10001&count=200` },
+    // 9,801: the last page of a 10,000-user tenant, so the smallest size the worst-request row compares reads
+    // the same offset as the largest (an offset of 9,800; LIST_LIMITS.offset is 10,000).
+    { key: "offset-limit", label: "Users startIndex=9801, count=200 (an offset near the limit, no page anchor)", method: "GET", path: `${u}?startIndex=9801&count=200` },
+    { key: "offset-sorted", label: "Users sortBy=userName, startIndex=9801, count=200", method: "GET", path: `${u}?sortBy=userName&startIndex=9801&count=200` },
     { key: "offset-past", label: "Users startIndex=50001, count=200", method: "GET", path: `${u}?startIndex=50001&count=200` },
     { key: "search-scan", label: 'POST /Users/.search emails.value co "@example.com", sortBy displayName', method: "POST", path: `${u}/.search`, body: search({ filter: 'emails.value co "@example.com"', sortBy: "displayName", count: 200 }) },
     { key: "range-and", label: 'Users filter groups.value eq "<big group>" and active eq true', method: "GET", path: filterPath(c.scimPath, "Users", `groups.value eq "${big}" and active eq true`, "&count=200") },
