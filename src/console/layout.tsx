@@ -69,3 +69,15 @@ export const LicencePill: FC<{ status: string | undefined }> = ({ status }) =>
   status === "active" ? <span class="pill ok">Pro · active</span> : status === "downgraded" ? <span class="pill warn">Pro · downgraded</span> : <span class="pill">No Pro licence</span>;
 
 export const Empty: FC<{ children: Child }> = ({ children }) => <p class="empty">{children}</p>;
+
+/** The Tenant URL as both pages show it (a `<dl class="kv">` entry the browser tests find by data-tenant-url). */
+export const TenantUrlField: FC<{ url: string }> = ({ url }) => (
+  <>
+    <dt>Tenant URL</dt>
+    <dd>
+      <code class="url" data-tenant-url>
+        {url}
+      </code>
+    </dd>
+  </>
+);

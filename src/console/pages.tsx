@@ -12,7 +12,7 @@ import type { RequestView } from "../provisioning-log/requests.js";
 import type { Tenant, TenantStats } from "../storage/tenants.js";
 import type { GroupRef } from "../storage/users.js";
 import { LicencesChart, RequestsChart } from "./charts.js";
-import { Card, Empty, fmtNumber, fmtTime, Layout, LicencePill, Stat, StatusPill } from "./layout.js";
+import { Card, Empty, TenantUrlField, fmtNumber, fmtTime, Layout, LicencePill, Stat, StatusPill } from "./layout.js";
 import type { HourBar, LicencePoint } from "./series.js";
 
 const enc = encodeURIComponent;
@@ -179,12 +179,7 @@ export const TenantPage: FC<TenantPageData> = (d) => (
     <div class="stack">
       <Card title="Connection" id="connection">
         <dl class="kv">
-          <dt>Tenant URL</dt>
-          <dd>
-            <code class="url" data-tenant-url>
-              {d.tenantUrl}
-            </code>
-          </dd>
+          <TenantUrlField url={d.tenantUrl} />
           <dt>Created</dt>
           <dd>{fmtTime(d.tenant.createdAt)}</dd>
         </dl>

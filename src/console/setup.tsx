@@ -11,7 +11,7 @@ import type { VendorConfig } from "../env.js";
 import type { RequestView } from "../provisioning-log/requests.js";
 import type { Tenant } from "../storage/tenants.js";
 import type { TestConnectionProbe } from "../storage/test-connection-probes.js";
-import { Card, Empty, fmtTime, Layout } from "./layout.js";
+import { Card, Empty, TenantUrlField, fmtTime, Layout } from "./layout.js";
 import { RequestsTable } from "./pages.js";
 
 export interface SetupPageData {
@@ -36,12 +36,7 @@ export const SetupPage: FC<SetupPageData> = (d) => {
       <section class="card" aria-labelledby="conn-h">
         <h2 id="conn-h">1. Tenant URL and Secret Token</h2>
         <dl class="kv">
-          <dt>Tenant URL</dt>
-          <dd>
-            <code class="url" data-tenant-url>
-              {d.tenantUrl}
-            </code>
-          </dd>
+          <TenantUrlField url={d.tenantUrl} />
         </dl>
         {d.issued ? (
           <div class="notice warn" role="status">

@@ -6,7 +6,7 @@
  * wrangler dev simulates.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWranglerDev, type WranglerDev } from "./support/wrangler-dev.js";
+import { startWranglerDev, type WranglerDev, adminRequest as adminRequestTo } from "./support/wrangler-dev.js";
 
 let worker: WranglerDev;
 const tenantId = "e2e-oauth";
@@ -21,13 +21,7 @@ afterAll(async () => {
   await worker?.stop();
 });
 
-function adminRequest(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${worker.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const adminRequest = (method: string, path: string, body?: unknown) => adminRequestTo(worker, method, path, body);
 
 async function newClient(): Promise<{ clientId: string; clientSecret: string; tokenUrl: string }> {
   const res = await adminRequest("POST", `/admin/tenants/${tenantId}/oauth-clients`, { label: "e2e" });

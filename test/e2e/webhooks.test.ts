@@ -15,7 +15,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startWranglerDev, type WranglerDev } from "./support/wrangler-dev.js";
+import { startWranglerDev, type WranglerDev, adminRequest as adminRequestTo } from "./support/wrangler-dev.js";
 
 interface Received {
   path: string;
@@ -67,13 +67,7 @@ beforeEach(async () => {
   answers = [];
 });
 
-function adminRequest(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${worker.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const adminRequest = (method: string, path: string, body?: unknown) => adminRequestTo(worker, method, path, body);
 
 async function scim(method: string, path: string, body?: unknown): Promise<{ status: number; id?: string }> {
   const res = await fetch(`${worker.origin}/tenants/${tenantId}/scim/v2${path}`, {

@@ -6,7 +6,7 @@
  * /__scheduled.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWranglerDev, type WranglerDev } from "./support/wrangler-dev.js";
+import { startWranglerDev, type WranglerDev, adminRequest as adminRequestTo } from "./support/wrangler-dev.js";
 
 let worker: WranglerDev;
 
@@ -18,13 +18,7 @@ afterAll(async () => {
   await worker?.stop();
 });
 
-function adminRequest(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${worker.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const adminRequest = (method: string, path: string, body?: unknown) => adminRequestTo(worker, method, path, body);
 
 describe("wrangler dev with migrations applied by wrangler", () => {
   it("answers /healthz without authentication", async () => {

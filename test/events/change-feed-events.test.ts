@@ -6,22 +6,14 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { FeedEvent } from "../../src/feed/events.js";
 import { sweepLicences } from "../../src/licence/sweep.js";
 import { admin } from "../support/admin-client.js";
 import { createGroup, createUser, LICENCE_EXT, patchGroup, patchUser } from "../support/licences.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
 
-interface Event {
-  id: string;
-  tenantId: string;
-  sequence: number;
-  occurredAt: string;
-  type: string;
-  resourceId: string;
-  externalId: string | null;
-  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- event data, asserted field by field
-  requestId: string;
-}
+/** The feed's event as the admin API shows it; `data` asserted field by field. */
+type Event = Omit<FeedEvent, "data"> & { data: any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- event data
 
 /** Every event of the tenant, paging through the admin API. */
 async function feed(t: ScimTenant, query = ""): Promise<Event[]> {

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import worker from "../../src/index.js";
 import { admin, createTenant, issueToken, ORIGIN } from "./admin-client.js";
-import type { ScimReply, ScimTenant } from "./scim-tenant.js";
+import { scimReply, type ScimReply, type ScimTenant } from "./scim-tenant.js";
 
 /** A request through the worker's fetch handler that resolves after its waitUntil promises have settled. */
 export async function settled(path: string, init: RequestInit = {}, bindings: typeof env = env): Promise<Response> {
@@ -46,15 +46,7 @@ export async function loggedTenant(options: Record<string, unknown> = {}): Promi
         headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/scim+json" } : {}), ...headers },
         ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
       });
-      const text = await res.text();
-      return {
-        status: res.status,
-        body: text ? JSON.parse(text) : undefined,
-        headers: res.headers,
-        rowsRead: Number(res.headers.get("x-d1-rows-read")),
-        rowsWritten: Number(res.headers.get("x-d1-rows-written")),
-        statements: Number(res.headers.get("x-d1-statements")),
-      };
+      return scimReply(res);
     },
   };
 }

@@ -23,6 +23,19 @@ export interface ScimTenant {
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ScimReply>;
 }
 
+/** A SCIM response as the tests read it: status, parsed body and the D1 metering headers. */
+export async function scimReply(res: Response): Promise<ScimReply> {
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text ? JSON.parse(text) : undefined,
+    headers: res.headers,
+    rowsRead: Number(res.headers.get("x-d1-rows-read")),
+    rowsWritten: Number(res.headers.get("x-d1-rows-written")),
+    statements: Number(res.headers.get("x-d1-statements")),
+  };
+}
+
 let counter = 0;
 
 export async function newScimTenant(options: Record<string, unknown> = {}): Promise<ScimTenant> {
@@ -41,16 +54,7 @@ export async function newScimTenant(options: Record<string, unknown> = {}): Prom
         headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/scim+json" } : {}), ...headers },
       };
       if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
-      const res = await exports.default.fetch(`${base}${path}`, init);
-      const text = await res.text();
-      return {
-        status: res.status,
-        body: text ? JSON.parse(text) : undefined,
-        headers: res.headers,
-        rowsRead: Number(res.headers.get("x-d1-rows-read")),
-        rowsWritten: Number(res.headers.get("x-d1-rows-written")),
-        statements: Number(res.headers.get("x-d1-statements")),
-      };
+      return scimReply(await exports.default.fetch(`${base}${path}`, init));
     },
   };
 }

@@ -131,3 +131,12 @@ export async function startWranglerDev(options: StartOptions = {}): Promise<Wran
   }
   return { origin, adminToken, persistTo, output: () => log, stop };
 }
+
+/** An admin API request to a running `wrangler dev`, with its admin token; a body is sent as JSON. */
+export function adminRequest(worker: { origin: string; adminToken: string }, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${worker.origin}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${worker.adminToken}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
