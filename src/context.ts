@@ -10,6 +10,8 @@ export interface AppEnv {
     config: VendorConfig;
     /** Set by the SCIM bearer middleware once the token is verified for this tenant. */
     tenantId: string;
+    /** The tenant's data shard, from its token's KV record (docs/sharding.md); SCIM requests only. */
+    shard?: string;
     /** Read–compute–write attempts of a PUT or PATCH (1 unless it lost a race); logged with the request. */
     writeAttempts?: number;
     /**

@@ -3,7 +3,13 @@
  * derived from them.
  */
 export interface Env {
+  /** The control database (tenants, tokens, webhooks, moves), and by default the only data shard. */
   DB: D1Database;
+  /**
+   * The D1 bindings holding tenants' data, comma-separated (default "DB");
+   * each must also be a [[d1_databases]] binding (docs/sharding.md).
+   */
+  DATA_SHARDS?: string;
   TOKENS: KVNamespace;
   /** Workers Rate Limiting: token requests per OAuth client, keyed `<tenantId>:<clientId>` (src/routes/oauth.ts). */
   OAUTH_CLIENT_LIMITER: RateLimit;

@@ -107,6 +107,8 @@ describe("POST /admin/tenants", () => {
       proGraceHours: 23,
       locations: [],
       licenceWhenAbsent: "pro",
+      // The default configuration has one data shard, the control database itself (docs/sharding.md).
+      shard: "DB",
       createdAt: expect.stringMatching(ISO),
     });
   });

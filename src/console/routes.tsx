@@ -25,6 +25,8 @@ import { createSetupLink, DEFAULT_SETUP_LINK_DAYS, listSetupLinks, MAX_SETUP_LIN
 import { getTenant, getTenantStats, listTenants, TENANT_ID_PATTERN, type Tenant } from "../storage/tenants.js";
 import { lastTestConnectionProbe } from "../storage/test-connection-probes.js";
 import { issueToken, listTokens } from "../storage/tokens.js";
+import type { RequestDatabase } from "../storage/database.js";
+import { openShard } from "../storage/shards.js";
 import { EventsPage, LicencesPage, NotFoundPage, RequestLogPage, SignInPage, TenantPage, TenantsPage, UserPage, type TenantRow } from "./pages.js";
 import {
   clearSessionCookie,
@@ -58,17 +60,21 @@ async function tenantOr404(c: Context<AppEnv>): Promise<Tenant | Response> {
   return tenant ?? c.html(<NotFoundPage what={`No tenant "${id}".`} signedIn />, 404);
 }
 
+/** The tenant's data shard (docs/sharding.md) on the request's meter; the control database holds the tenant, its tokens and links. */
+const dataOf = (c: Context<AppEnv>, tenant: Tenant): Promise<RequestDatabase> => openShard(c.env, tenant.shard, c.get("database").meter);
+
 /** The tenant page's data: the admin API's stats, tokens and licences, plus the two charts' reads. */
 async function tenantPage(c: Context<AppEnv>, tenant: Tenant, newSetupLink?: string): Promise<Response> {
-  const rd = c.get("database");
+  const control = c.get("database");
+  const rd = await dataOf(c, tenant);
   const now = Date.now();
   const [stats, tokens, downgraded, hourly, licenceEvents, links] = await Promise.all([
     getTenantStats(rd.db, tenant.id, now),
-    listTokens(rd.db, tenant.id),
+    listTokens(control.db, tenant.id),
     listLicences(rd.db, tenant.id, { status: "downgraded", limit: 1000, now }),
     hourlyRequestCounts(rd, tenant.id, now - CHART_DAYS_REQUESTS * 86_400_000),
     recentLicenceEvents(rd, tenant.id, now - CHART_DAYS_LICENCES * 86_400_000),
-    listSetupLinks(rd.db, tenant),
+    listSetupLinks(control.db, tenant),
   ]);
   const nowHour = Math.floor(now / 3_600_000);
   const nearest = downgraded.licenses
@@ -171,7 +177,7 @@ export function consoleApp(): Hono<AppEnv> {
       tenants = page.tenants;
       next = page.next;
     }
-    const rows: TenantRow[] = await Promise.all(tenants.map(async (tenant) => ({ tenant, stats: await getTenantStats(db, tenant.id) })));
+    const rows: TenantRow[] = await Promise.all(tenants.map(async (tenant) => ({ tenant, stats: await getTenantStats((await dataOf(c, tenant)).db, tenant.id) })));
     return c.html(<TenantsPage rows={rows} q={q} next={next} scanned={scanned} />);
   });
 
@@ -197,7 +203,7 @@ export function consoleApp(): Hono<AppEnv> {
     const s = str(c.req.query("status"));
     const status = s === "active" || s === "downgraded" ? s : undefined;
     const after = str(c.req.query("after")) || undefined;
-    const page = await listLicences(c.get("database").db, tenant.id, { status, after, limit: 100 });
+    const page = await listLicences((await dataOf(c, tenant)).db, tenant.id, { status, after, limit: 100 });
     return c.html(<LicencesPage tenant={tenant} status={status ?? ""} licences={page.licenses} next={page.nextCursor} />);
   });
 
@@ -208,7 +214,7 @@ export function consoleApp(): Hono<AppEnv> {
     const status = s === "4xx" || s === "5xx" ? s : undefined;
     const after = str(c.req.query("after")) || undefined;
     try {
-      const page = await readRequestLog(c.get("database"), { tenantId: tenant.id, after, status, limit: LOG_PAGE });
+      const page = await readRequestLog(await dataOf(c, tenant), { tenantId: tenant.id, after, status, limit: LOG_PAGE });
       return c.html(<RequestLogPage tenant={tenant} status={status ?? ""} requests={page.requests} next={page.nextCursor} />);
     } catch (err) {
       if (err instanceof InvalidLogCursor) return c.html(<NotFoundPage what="That page of the log does not exist." signedIn />, 400);
@@ -221,7 +227,7 @@ export function consoleApp(): Hono<AppEnv> {
     if (tenant instanceof Response) return tenant;
     const after = str(c.req.query("after"));
     try {
-      const page = await readFeed(c.get("database"), { tenantId: tenant.id, limit: 100, ...(after ? { after } : {}) });
+      const page = await readFeed([await dataOf(c, tenant)], { tenantId: tenant.id, limit: 100, ...(after ? { after } : {}) });
       return c.html(<EventsPage tenant={tenant} events={page.events} next={page.nextCursor} after={after} />);
     } catch (err) {
       if (err instanceof InvalidCursor || err instanceof CursorGone) return c.redirect(`/console/tenants/${tenant.id}/events`, 303);
@@ -234,7 +240,7 @@ export function consoleApp(): Hono<AppEnv> {
   signedIn.get("/tenants/:id/users/:userId", async (c) => {
     const tenant = await tenantOr404(c);
     if (tenant instanceof Response) return tenant;
-    const rd = c.get("database");
+    const rd = await dataOf(c, tenant);
     const userId = c.req.param("userId").slice(0, 200);
     const after = str(c.req.query("after")) || undefined;
     const row = await getUser(rd, tenant.id, userId, true);
@@ -274,8 +280,10 @@ export function consoleApp(): Hono<AppEnv> {
   const setupGone = (c: Context<AppEnv>) => c.html(<NotFoundPage what="This setup link does not exist, has expired or was revoked. Ask your vendor's support for a new one." />, 404);
 
   const renderSetup = async (c: Context<AppEnv>, tenant: Tenant, link: { id: string; expiresAt: number; tokensIssued: number }, issued?: { token: string; label: string }) => {
-    const rd = c.get("database");
-    const [log, probe] = await Promise.all([readRequestLog(rd, { tenantId: tenant.id, limit: 20 }), lastTestConnectionProbe(rd.db, tenant.id, tenant.createdAt)]);
+    const [log, probe] = await Promise.all([
+      readRequestLog(await dataOf(c, tenant), { tenantId: tenant.id, limit: 20 }),
+      lastTestConnectionProbe(c.get("database").db, tenant.id, tenant.createdAt),
+    ]);
     return c.html(
       <SetupPage
         tenant={tenant}
@@ -307,7 +315,7 @@ export function consoleApp(): Hono<AppEnv> {
     const given = str((form as Record<string, unknown>)["label"]).trim().slice(0, 100) || "Identity provider";
     // Labelled so support sees in the console's token list that the customer issued it through a setup link.
     const label = `${given} (setup link ${link.id.slice(-8)})`;
-    const issued = await issueToken(db, c.env.TOKENS, tenant.id, { label, expiresInDays: null });
+    const issued = await issueToken(db, c.env.TOKENS, tenant.id, { label, expiresInDays: null, shard: tenant.shard });
     return renderSetup(c, tenant, { ...link, tokensIssued: link.tokensIssued + 1 }, { token: issued.token, label });
   });
 

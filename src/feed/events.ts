@@ -3,11 +3,19 @@
  * exactly once across pages read while writes happen, a cursor to continue
  * from (present on an empty page too, so a consumer can poll), and 410 for
  * a cursor older than retention.
+ *
+ * Across data shards (docs/sharding.md): a tenant's feed is read on its
+ * shard; the all-tenants feed reads a bounded page from every shard, after
+ * the cursor's position there, and merges them by time. The cursor keeps one
+ * position per shard and moves each only past what the page returned, so
+ * every event is returned once. Events a tenant move copied to a shard are
+ * not in the all-tenants feed of that shard: they were returned from the
+ * shard they were written on, whose copy stays until retention.
  */
 import { dateTime } from "../scim/data-types.js";
 import type { RequestDatabase } from "../storage/database.js";
-import { readEvents, type StoredEvent } from "../storage/events.js";
-import { decodeCursor, encodeCursor, type FeedScope } from "./cursor.js";
+import { readEvents, type EventPage, type StoredEvent } from "../storage/events.js";
+import { decodeGlobalCursor, decodeTenantCursor, encodeCursor, type ShardPositions } from "./cursor.js";
 
 export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
@@ -27,9 +35,20 @@ export interface FeedEvent {
   requestId: string;
 }
 
-export function feedEvent(e: StoredEvent): FeedEvent {
+/**
+ * An event's id: `evt_<seq>` on `DB` (as before shards), `evt_<shard>_<seq>`
+ * on another shard — where it was first written, so a copy made by a move
+ * keeps the id it was delivered under (webhook-id, deduplication).
+ */
+export function eventId(e: StoredEvent, shard: string): string {
+  const [originShard, originSeq] = e.origin ? e.origin.split(":") : [shard, String(e.seq)];
+  return originShard === "DB" ? `evt_${originSeq}` : `evt_${originShard}_${originSeq}`;
+}
+
+/** `shard`: the data shard the event was read from. */
+export function feedEvent(e: StoredEvent, shard: string): FeedEvent {
   return {
-    id: `evt_${e.seq}`,
+    id: eventId(e, shard),
     tenantId: e.tenantId,
     sequence: e.tenantSeq,
     occurredAt: dateTime(e.occurredAt),
@@ -56,19 +75,65 @@ export interface FeedQuery {
   resourceId?: string;
 }
 
-export async function readFeed(rd: RequestDatabase, q: FeedQuery): Promise<{ events: FeedEvent[]; nextCursor: string }> {
-  const scope: FeedScope = q.tenantId !== undefined ? "tenant" : "global";
-  const after = decodeCursor(scope, q.after);
-  const page = await readEvents(rd, {
-    ...(q.tenantId !== undefined ? { tenantId: q.tenantId } : {}),
-    after,
-    limit: Math.min(Math.max(q.limit ?? DEFAULT_PAGE, 1), MAX_PAGE),
-    ...(q.type !== undefined ? { type: q.type } : {}),
-    ...(q.resourceId !== undefined ? { resourceId: q.resourceId } : {}),
-  });
-  // No cursor: from the oldest event kept. A cursor older than that: 410, with where to resume.
+const pageSize = (q: FeedQuery) => Math.min(Math.max(q.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+const filters = (q: FeedQuery) => ({
+  ...(q.type !== undefined ? { type: q.type } : {}),
+  ...(q.resourceId !== undefined ? { resourceId: q.resourceId } : {}),
+});
+
+/**
+ * One page of a tenant's feed (`rds`: its data shard) or of every tenant's
+ * (`rds`: every data shard, in DATA_SHARDS order).
+ */
+export async function readFeed(rds: RequestDatabase[], q: FeedQuery): Promise<{ events: FeedEvent[]; nextCursor: string }> {
   const fresh = q.after === undefined || q.after === "";
-  if (!fresh && after < page.prunedThrough) throw new CursorGone(encodeCursor(scope, page.prunedThrough));
-  const position = fresh ? Math.max(page.position, page.prunedThrough) : page.position;
-  return { events: page.events.map(feedEvent), nextCursor: encodeCursor(scope, position) };
+  if (q.tenantId !== undefined) {
+    const rd = rds[0]!;
+    const after = decodeTenantCursor(q.after);
+    const page = await readEvents(rd, { tenantId: q.tenantId, after, limit: pageSize(q), ...filters(q) });
+    // No cursor: from the oldest event kept. A cursor older than that: 410, with where to resume.
+    if (!fresh && after < page.prunedThrough) throw new CursorGone(encodeCursor("tenant", page.prunedThrough));
+    const position = fresh ? Math.max(page.position, page.prunedThrough) : page.position;
+    return { events: page.events.map((e) => feedEvent(e, rd.binding)), nextCursor: encodeCursor("tenant", position) };
+  }
+  const shards = rds.map((rd) => rd.binding);
+  const from = decodeGlobalCursor(q.after);
+  const limit = pageSize(q);
+  const pages = await Promise.all(rds.map((rd) => readEvents(rd, { after: from[rd.binding] ?? 0, limit, ...filters(q), leaveOutCopies: true })));
+  const stale = pages.some((p, i) => (from[shards[i]!] ?? 0) < p.prunedThrough);
+  if (!fresh && stale) {
+    throw new CursorGone(encodeCursor("global", Object.fromEntries(shards.map((s, i) => [s, Math.max(from[s] ?? 0, pages[i]!.prunedThrough)])), shards));
+  }
+  const { events, positions } = mergeByTime(shards, pages, from, limit);
+  if (fresh) shards.forEach((s, i) => (positions[s] = Math.max(positions[s] ?? 0, pages[i]!.prunedThrough)));
+  return { events, nextCursor: encodeCursor("global", positions, shards) };
+}
+
+/**
+ * Up to `limit` events of the shards' pages, oldest first (ties: shard
+ * order), each shard's taken events a prefix of its page, and each shard's
+ * position after what was taken: past its whole page when all of it was
+ * taken (so filtered-out rows are not read again), else at its last event
+ * taken.
+ */
+function mergeByTime(shards: string[], pages: EventPage[], from: ShardPositions, limit: number): { events: FeedEvent[]; positions: ShardPositions } {
+  const heads = pages.map(() => 0);
+  const events: FeedEvent[] = [];
+  const positions: ShardPositions = Object.fromEntries(shards.map((s) => [s, from[s] ?? 0]));
+  while (events.length < limit) {
+    let pick = -1;
+    pages.forEach((p, i) => {
+      const e = p.events[heads[i]!];
+      if (e && (pick < 0 || e.occurredAt < pages[pick]!.events[heads[pick]!]!.occurredAt)) pick = i;
+    });
+    if (pick < 0) break;
+    const e = pages[pick]!.events[heads[pick]!]!;
+    heads[pick]! += 1;
+    events.push(feedEvent(e, shards[pick]!));
+    positions[shards[pick]!] = e.seq;
+  }
+  pages.forEach((p, i) => {
+    if (heads[i] === p.events.length) positions[shards[i]!] = Math.max(positions[shards[i]!] ?? 0, p.position);
+  });
+  return { events, positions };
 }

@@ -88,7 +88,7 @@ export async function readUserHistory(rd: RequestDatabase, q: HistoryQuery): Pro
     // started) and another request's after it (it started after they happened).
     if (e !== undefined && (r === undefined || e.occurredAt > r.at || (e.occurredAt === r.at && e.requestId === r.requestId))) {
       if (r === undefined && !requestsDone && e.occurredAt < windowBottom) break;
-      const event = feedEvent(e);
+      const event = feedEvent(e, rd.binding);
       items.push({ kind: "event", at: event.occurredAt, ...event });
       i++;
     } else if (r !== undefined) {

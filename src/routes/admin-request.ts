@@ -14,7 +14,8 @@ import type { Context, ErrorHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context.js";
 import { errorFields, log } from "../log.js";
-import type { Database } from "../storage/database.js";
+import type { Database, RequestDatabase } from "../storage/database.js";
+import { openShard, openShards, ShardUnavailable } from "../storage/shards.js";
 import { getTenant, TENANT_ID_PATTERN, type Tenant } from "../storage/tenants.js";
 
 /** One refused field: `field` is its path (`allowedDomains[2]`, `body`, `query`), `message` what is wrong with it. */
@@ -128,12 +129,31 @@ export function pathTenant(c: Context<AppEnv>): Promise<Tenant> {
 }
 
 /**
+ * The tenant's data shard (docs/sharding.md) on the request's meter: where
+ * its users, groups, licences, events and log are read. The control
+ * database (`c.get("database")`) holds the tenant itself.
+ */
+export function tenantData(c: Context<AppEnv>, tenant: Tenant): Promise<RequestDatabase> {
+  return openShard(c.env, tenant.shard, c.get("database").meter);
+}
+
+/** Every data shard on the request's meter, in DATA_SHARDS order. */
+export function allShards(c: Context<AppEnv>): Promise<RequestDatabase[]> {
+  return openShards(c.env, c.get("database").meter);
+}
+
+/**
  * `onError` of every admin Hono app: an AdminRequestError as its body and
  * status; anything else 500 with nothing of the error in the body.
  */
 export const adminErrorHandler: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof AdminRequestError) {
     return c.json({ error: err.error, detail: err.message, ...(err.fields ? { fields: err.fields } : {}) }, err.status);
+  }
+  if (err instanceof ShardUnavailable) {
+    // A data shard not configured here, or whose schema is behind: say which, and that it is temporary.
+    log("error", { type: "shard-unavailable", shard: err.shard, reason: err.reason, detail: err.message, requestId: c.get("requestId") });
+    return c.json({ error: "unavailable", detail: err.message }, 503, { "Retry-After": "30" });
   }
   // Never err.message as such: a D1 error carries the SQL and its bound values (src/log.ts).
   log("error", { type: "error", requestId: c.get("requestId"), ...errorFields(err) });

@@ -21,7 +21,7 @@ import { readUserHistory } from "../provisioning-log/history.js";
 import { MAX_PAGE, readRequestLog } from "../provisioning-log/requests.js";
 import { logRetentionDays } from "../provisioning-log/retention.js";
 import { feedEventSchema, instant, noTenantReply, type Operation } from "./admin-openapi.js";
-import { adminErrorHandler, invalid, pathTenant, query } from "./admin-request.js";
+import { adminErrorHandler, invalid, pathTenant, query, tenantData } from "./admin-request.js";
 
 const limitError = `must be an integer from 1 to ${MAX_PAGE}`;
 const limit = z.coerce.number({ error: limitError }).int({ error: limitError }).min(1, { error: limitError }).max(MAX_PAGE, { error: limitError });
@@ -77,7 +77,8 @@ export function adminRequestRoutes(): Hono<AppEnv> {
   app.get("/requests", async (c) => {
     const q = query(c, requestsQuery);
     const tenant = await pathTenant(c);
-    return page(c, () => readRequestLog(c.get("database"), { tenantId: tenant.id, ...q }));
+    const rd = await tenantData(c, tenant);
+    return page(c, () => readRequestLog(rd, { tenantId: tenant.id, ...q }));
   });
 
   app.get("/users/:userId/history", async (c) => {
@@ -85,8 +86,9 @@ export function adminRequestRoutes(): Hono<AppEnv> {
     const tenant = await pathTenant(c);
     // No 404 for an unknown user: the history of a deleted user is what support may need most.
     const userId = c.req.param("userId");
+    const rd = await tenantData(c, tenant);
     return page(c, () =>
-      readUserHistory(c.get("database"), { tenantId: tenant.id, userId, ...q, now: Date.now(), retentionDays: logRetentionDays(c.env) }),
+      readUserHistory(rd, { tenantId: tenant.id, userId, ...q, now: Date.now(), retentionDays: logRetentionDays(c.env) }),
     );
   });
 

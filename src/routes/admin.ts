@@ -17,6 +17,7 @@ import {
   getTenantStats,
   listTenants,
   patchTenant,
+  tenantsPerShard,
   TENANT_ID_PATTERN,
   TenantIdTakenError,
   type Tenant,
@@ -29,7 +30,9 @@ import { issueToken, listTokens, revokeToken } from "../storage/tokens.js";
 import { EVENT_TYPES } from "../storage/events.js";
 import { errorReply, feedEventSchema, instant, mountedAt, noStoreHeader, noTenantReply as noTenant, openApiDocument, type Operation } from "./admin-openapi.js";
 import { oauthClientOperations, oauthClientRoutes } from "./admin-oauth-clients.js";
-import { AdminRequestError, adminErrorHandler, existingTenant, invalid, jsonBody, query } from "./admin-request.js";
+import { AdminRequestError, adminErrorHandler, allShards, existingTenant, invalid, jsonBody, query, tenantData } from "./admin-request.js";
+import { leastLoaded, openShard, shardNames } from "../storage/shards.js";
+import { refuseWhileMoving } from "./admin-moves.js";
 import { adminRequestOperations, adminRequestRoutes } from "./admin-requests.js";
 import { webhookOperations, webhookRoutes } from "./admin-webhooks.js";
 import { setupLinkOperations, setupLinkRoutes } from "./admin-setup-links.js";
@@ -69,6 +72,11 @@ const createTenantBody = z.strictObject({
   proGraceHours: tenantFields.proGraceHours.optional(),
   locations: tenantFields.locations.optional(),
   licenceWhenAbsent: tenantFields.licenceWhenAbsent.optional(),
+  shard: z
+    .string({ error: "must be a string" })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: "must be a D1 binding name listed in DATA_SHARDS" })
+    .optional()
+    .meta({ description: "The data shard (a D1 binding listed in DATA_SHARDS) to place the tenant on; default: the one with the fewest tenants." }),
 });
 
 const patchTenantBody = z
@@ -135,6 +143,7 @@ const tenantResponse = z
     proGraceHours: z.int(),
     locations: z.array(z.string()),
     licenceWhenAbsent: z.enum(["pro", "free"]),
+    shard: z.string().meta({ description: "The data shard (D1 binding) holding the tenant's users, groups, licences, events and log." }),
     createdAt: instant,
   })
   .meta({ id: "Tenant", description: "A tenant and its policies (README, \"Admin API\")." });
@@ -198,6 +207,7 @@ function tenantView(c: Context<AppEnv>, tenant: Tenant, stats?: TenantStats): Te
     proGraceHours: tenant.proGraceHours,
     locations: tenant.locations,
     licenceWhenAbsent: tenant.licenceWhenAbsent,
+    shard: tenant.shard,
     createdAt: dateTime(tenant.createdAt),
   };
   if (stats) view.stats = stats;
@@ -234,9 +244,15 @@ export function adminRoutes(): Hono<AppEnv> {
   admin.onError(adminErrorHandler);
 
   admin.post("/tenants", async (c) => {
-    const body = await jsonBody(c, createTenantBody);
+    const { shard: requested, ...body } = await jsonBody(c, createTenantBody);
+    const control = c.get("database");
+    const names = shardNames(c.env);
+    if (requested !== undefined && !names.includes(requested)) {
+      throw invalid([{ field: "shard", message: `is not a data shard of this deployment (DATA_SHARDS: ${names.join(", ")})` }]);
+    }
+    const shard = requested ?? (names.length === 1 ? names[0]! : leastLoaded(names, await tenantsPerShard(control.db)));
     try {
-      const tenant = await createTenant(c.get("database").db, body);
+      const tenant = await createTenant(control, await openShard(c.env, shard, control.meter), body);
       // An id freed by a purge may be taken again: this isolate must not remember the old tenant as deleted.
       forgetTenant(tenant.id);
       return c.json(tenantView(c, tenant), 201);
@@ -254,16 +270,16 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   admin.get("/tenants/:id", async (c) => {
-    const { db } = c.get("database");
-    const tenant = await existingTenant(db, c.req.param("id"));
-    return c.json(tenantView(c, tenant, await getTenantStats(db, tenant.id)));
+    const tenant = await existingTenant(c.get("database").db, c.req.param("id"));
+    return c.json(tenantView(c, tenant, await getTenantStats((await tenantData(c, tenant)).db, tenant.id)));
   });
 
   admin.patch("/tenants/:id", async (c) => {
-    const { db } = c.get("database");
-    await existingTenant(db, c.req.param("id"));
+    const control = c.get("database");
+    const found = await existingTenant(control.db, c.req.param("id"));
     const body = await jsonBody(c, patchTenantBody);
-    const tenant = await patchTenant(db, c.req.param("id"), body);
+    await refuseWhileMoving(control.db, found.id, "change its policies");
+    const tenant = await patchTenant(control, await tenantData(c, found), found.id, body);
     if (!tenant) throw new AdminRequestError(404, "not_found", `No tenant "${c.req.param("id")}".`);
     return c.json(tenantView(c, tenant));
   });
@@ -271,7 +287,8 @@ export function adminRoutes(): Hono<AppEnv> {
   admin.delete("/tenants/:id", async (c) => {
     const id = c.req.param("id");
     // deleteTenant also resumes the purge of a tenant already marked deleted.
-    const found = TENANT_ID_PATTERN.test(id) && (await deleteTenant(c.get("database").db, c.env.TOKENS, id));
+    if (TENANT_ID_PATTERN.test(id)) await refuseWhileMoving(c.get("database").db, id, "delete it");
+    const found = TENANT_ID_PATTERN.test(id) && (await deleteTenant(c.get("database"), await allShards(c), c.env.TOKENS, id));
     // SCIM requests served by this isolate see the delete at once (others within LIVENESS_TTL_MS).
     forgetTenant(id);
     if (!found) throw new AdminRequestError(404, "not_found", `No tenant "${id}".`);
@@ -283,7 +300,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const tenant = await existingTenant(db, c.req.param("id"));
     const body = await jsonBody(c, issueTokenBody);
     const label = body.label === undefined || body.label === null || body.label === "" ? null : body.label;
-    const issued = await issueToken(db, c.env.TOKENS, tenant.id, { label, expiresInDays: body.expiresInDays ?? null });
+    const issued = await issueToken(db, c.env.TOKENS, tenant.id, { label, expiresInDays: body.expiresInDays ?? null, shard: tenant.shard });
     // The only time the plain token is ever shown (only its hash is stored): no cache may keep it.
     c.header("Cache-Control", "no-store");
     return c.json(
@@ -318,10 +335,9 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   admin.get("/tenants/:id/licenses", async (c) => {
-    const { db } = c.get("database");
-    const tenant = await existingTenant(db, c.req.param("id"));
+    const tenant = await existingTenant(c.get("database").db, c.req.param("id"));
     const { status, after, limit } = query(c, licencesQuery);
-    const page = await listLicences(db, tenant.id, { status, after, limit });
+    const page = await listLicences((await tenantData(c, tenant)).db, tenant.id, { status, after, limit });
     // `{ licenses: [...] }`, plus `next` (a cursor for ?after=) when more follow.
     return c.json(page.nextCursor ? { licenses: page.licenses, next: page.nextCursor } : { licenses: page.licenses });
   });
@@ -330,14 +346,16 @@ export function adminRoutes(): Hono<AppEnv> {
   const feed = async (c: Context<AppEnv>, tenantId: string | undefined) => {
     const q = query(c, eventsQuery);
     try {
-      return c.json(await readFeed(c.get("database"), { ...q, ...(tenantId !== undefined ? { tenantId } : {}) }));
+      if (tenantId === undefined) return c.json(await readFeed(await allShards(c), q));
+      const tenant = await existingTenant(c.get("database").db, tenantId);
+      return c.json(await readFeed([await tenantData(c, tenant)], { ...q, tenantId }));
     } catch (err) {
       if (err instanceof InvalidCursor) throw invalid([{ field: "after", message: err.message }]);
       if (err instanceof CursorGone) return c.json({ error: "cursor_expired", detail: err.message, oldestCursor: err.oldestCursor }, 410);
       throw err;
     }
   };
-  admin.get("/tenants/:id/events", async (c) => feed(c, (await existingTenant(c.get("database").db, c.req.param("id"))).id));
+  admin.get("/tenants/:id/events", async (c) => feed(c, c.req.param("id")));
   admin.get("/events", (c) => feed(c, undefined));
 
   // OAuth 2.0 clients of a tenant (client credentials): src/routes/admin-oauth-clients.ts.

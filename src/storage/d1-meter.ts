@@ -18,9 +18,12 @@ export class D1Meter {
   rowsRead = 0;
   rowsWritten = 0;
   statements = 0;
+  /** Statements per D1 binding (the control database and each data shard; docs/sharding.md). */
+  readonly statementsByBinding: Record<string, number> = {};
 
-  add(meta: D1Meta | undefined): void {
+  add(meta: D1Meta | undefined, binding = "DB"): void {
     this.statements += 1;
+    this.statementsByBinding[binding] = (this.statementsByBinding[binding] ?? 0) + 1;
     if (!meta) return;
     this.rowsRead += meta.rows_read ?? 0;
     this.rowsWritten += meta.rows_written ?? 0;
@@ -30,19 +33,19 @@ export class D1Meter {
 /** The real statement behind a metered one (batch() must hand D1 its own objects). */
 const INNER = Symbol("inner statement");
 
-function metered(inner: D1PreparedStatement, meter: D1Meter): D1PreparedStatement {
+function metered(inner: D1PreparedStatement, meter: D1Meter, binding: string): D1PreparedStatement {
   const all = async <T>(): Promise<D1Result<T>> => {
     const result = await inner.all<T>();
-    meter.add(result.meta);
+    meter.add(result.meta, binding);
     return result;
   };
   const overrides: Record<PropertyKey, unknown> = {
     [INNER]: inner,
-    bind: (...values: unknown[]) => metered(inner.bind(...values), meter),
+    bind: (...values: unknown[]) => metered(inner.bind(...values), meter, binding),
     all,
     run: async <T>(): Promise<D1Result<T>> => {
       const result = await inner.run<T>();
-      meter.add(result.meta);
+      meter.add(result.meta, binding);
       return result;
     },
     first: async (column?: string) => {
@@ -69,15 +72,15 @@ function innerOf(statement: D1PreparedStatement): D1PreparedStatement {
   return ((statement as unknown as Record<PropertyKey, unknown>)[INNER] as D1PreparedStatement | undefined) ?? statement;
 }
 
-/** A D1Database whose every statement is counted in `meter`. */
-export function meteredD1(db: D1Database, meter: D1Meter): D1Database {
+/** A D1Database whose every statement is counted in `meter`, under `binding`'s name. */
+export function meteredD1(db: D1Database, meter: D1Meter, binding = "DB"): D1Database {
   return new Proxy(db, {
     get(target, prop) {
-      if (prop === "prepare") return (query: string) => metered(target.prepare(query), meter);
+      if (prop === "prepare") return (query: string) => metered(target.prepare(query), meter, binding);
       if (prop === "batch") {
         return async <T>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> => {
           const results = await target.batch<T>(statements.map(innerOf));
-          for (const r of results) meter.add(r.meta);
+          for (const r of results) meter.add(r.meta, binding);
           return results;
         };
       }

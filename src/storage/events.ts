@@ -107,6 +107,8 @@ export interface EventQuery {
   limit: number;
   type?: string;
   resourceId?: string;
+  /** The all-tenants feed: leave out events a tenant move copied here (docs/sharding.md); the position still moves past them. */
+  leaveOutCopies?: boolean;
 }
 
 export interface EventPage {
@@ -152,7 +154,7 @@ export async function readEvents(rd: RequestDatabase, q: EventQuery): Promise<Ev
   for (const e of rows) {
     if (kept.length === q.limit) break;
     position = positionOf(e);
-    if ((!q.type || e.type === q.type) && (!q.resourceId || e.resourceId === q.resourceId)) kept.push(e);
+    if ((!q.type || e.type === q.type) && (!q.resourceId || e.resourceId === q.resourceId) && !(q.leaveOutCopies && e.origin !== null)) kept.push(e);
   }
   return { events: kept, position, prunedThrough: Number(pruned?.results[0]?.["p"] ?? 0) };
 }

@@ -20,7 +20,7 @@ import type { ListSource, ListTable } from "./listing.js";
 import { rowMapper } from "./rows.js";
 import { groups } from "./schema.js";
 import { isForeignKeyViolation, isUniqueViolation } from "./sqlite-errors.js";
-import { isLostRace, lostRaceGuard } from "./write-guard.js";
+import { guardedBatch, isLostRace, lostRaceGuard } from "./write-guard.js";
 
 export type GroupRow = typeof groups.$inferSelect;
 
@@ -246,7 +246,7 @@ export function licenceFlipStatements(rd: RequestDatabase, step: LicenceStep, gr
 
 async function runMemberBatch(rd: RequestDatabase, tenantId: string, stmts: D1PreparedStatement[], delta: MemberDelta): Promise<D1Result[]> {
   try {
-    return await rd.d1.batch(stmts);
+    return await guardedBatch(rd, tenantId, stmts);
   } catch (err) {
     if (isForeignKeyViolation(err)) {
       const unknown = await unknownUsers(rd, tenantId, delta.add);
@@ -380,7 +380,7 @@ export async function writeGroup(
  */
 export async function deleteGroup(rd: RequestDatabase, step: LicenceStep, groupId: string): Promise<boolean> {
   const { tenantId } = step;
-  const results = await rd.d1.batch([
+  const results = await guardedBatch(rd, tenantId, [
     ...downgradeStatements(rd.d1, step, { kind: "group", groupId }, { onlyIfNoLicensingGroup: true, excludeGroupId: groupId }),
     rd.d1
       .prepare(

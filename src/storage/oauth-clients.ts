@@ -264,7 +264,7 @@ export async function issueAccessToken(
   const accessToken = randomSecret(ACCESS_TOKEN_PREFIX);
   const tokenHash = await sha256Hex(accessToken);
   const issued = `EXISTS (SELECT 1 FROM oauth_access_tokens WHERE tenant_id = ?1 AND client_id = ?2 AND token_hash = ?3)`;
-  const [inserted, evicted] = await rd.d1.batch([
+  const [inserted, evicted, , placed] = await rd.d1.batch([
     rd.d1
       .prepare(
         `INSERT INTO oauth_access_tokens (tenant_id, client_id, token_hash, secret_id, created_at, expires_at)
@@ -289,11 +289,14 @@ export async function issueAccessToken(
     rd.d1
       .prepare(`UPDATE oauth_client_secrets SET last_used_at = ?4 WHERE tenant_id = ?1 AND client_id = ?2 AND secret_hash = ?5 AND ${issued}`)
       .bind(tenantId, clientId, tokenHash, now, secretHash),
+    // The tenant's data shard, for the KV record (docs/sharding.md).
+    rd.d1.prepare(`SELECT shard FROM tenants WHERE id = ?1`).bind(tenantId),
   ]);
   const row = inserted?.results[0] as { expires_at: number } | undefined;
   if (!row) return undefined;
   const expiresAt = row.expires_at;
-  const record: TokenRecord = { tokenId: clientId, expiresAt, clientId };
+  const shard = (placed?.results[0] as { shard: string } | undefined)?.shard;
+  const record: TokenRecord = { tokenId: clientId, expiresAt, clientId, ...(shard ? { shard } : {}) };
   // Lifetimes are ≥ 60 minutes, above KV's 60-second minimum; expiry is also checked in code (scim-auth).
   await kv.put(tokenKey(tenantId, tokenHash), JSON.stringify(record), { expiration: Math.floor(expiresAt / 1000) });
   await deleteTokenKeys(kv, tenantId, (evicted?.results ?? []) as Array<{ token_hash: string }>);

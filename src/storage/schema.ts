@@ -35,7 +35,24 @@ export const tenants = sqliteTable("tenants", {
   updatedAt: integer("updated_at").notNull(),
   /** Set while a tenant's data is being purged in chunks; the tenant is gone for every reader. */
   deletedAt: integer("deleted_at"),
-});
+  /**
+   * The data shard (a D1 binding named in DATA_SHARDS) holding the tenant's
+   * users, groups, licences, events and log (docs/sharding.md). Authoritative
+   * in the control database (`DB`); each data shard keeps a copy of its
+   * tenants' rows, because the SCIM write SQL reads the policy columns above
+   * from the database it runs on.
+   */
+  shard: text("shard").notNull().default("DB"),
+  /**
+   * On a data shard's copy: SCIM writes of the tenant are refused here (503
+   * Retry-After) — set while a move copies the tenant away, and kept on the
+   * old copy once it has moved. Checked inside every write batch
+   * (storage/write-guard.ts), so no write can slip between check and commit.
+   */
+  writesPausedAt: integer("writes_paused_at"),
+  /** On the old shard's copy after a move: where the tenant went. */
+  movedTo: text("moved_to"),
+}, (t) => [index("tenants_shard_idx").on(t.shard, t.id)]);
 
 /**
  * Per-tenant counters, updated in the same batch as every change, so stats
@@ -215,6 +232,13 @@ export const currentLicences = sqliteView("current_licences", {
 export const lostRaces = sqliteTable("lost_races", { resource: text("resource").notNull() }, () => [check("lost_race", sql`0`)]);
 
 /**
+ * Never holds a row, as lost_races: a SCIM write batch first inserts the
+ * tenant's id here when its copy on this shard has writes paused (a move),
+ * the CHECK fails and D1 rolls the batch back (storage/write-guard.ts).
+ */
+export const pausedWrites = sqliteTable("paused_writes", { tenantId: text("tenant_id").notNull() }, () => [check("tenant_writes_paused", sql`0`)]);
+
+/**
  * The change feed (docs/events.md): one row per change, written in the same
  * D1 batch as the change, so there is no change without its event and no
  * event without its change. `seq` orders the feed across tenants (SQLite
@@ -238,6 +262,13 @@ export const events = sqliteTable(
     data: text("data").notNull(),
     /** The SCIM request that caused it, or "sweep". */
     requestId: text("request_id").notNull(),
+    /**
+     * Set on an event copied here by a tenant move: "<shard>:<seq>", where it
+     * was written and its seq there. Its id stays the one it was delivered
+     * under, and the global feed leaves it out: it was in the feed of the
+     * shard it came from (docs/sharding.md, "The change feed across shards").
+     */
+    origin: text("origin"),
   },
   (t) => [
     uniqueIndex("events_tenant_seq_uq").on(t.tenantId, t.tenantSeq),
@@ -348,6 +379,12 @@ export const webhookEndpoints = sqliteTable("webhook_endpoints", {
    * acknowledged by the receiver or filtered out. Moves only after a 2xx.
    */
   cursorPosition: integer("cursor_position").notNull(),
+  /**
+   * An all-tenants endpoint's position on the other data shards (JSON object
+   * shard → seq; `cursor_position` is the position on `DB`). Empty for a
+   * tenant's endpoint, whose tenant_seq is the same on whichever shard.
+   */
+  shardCursors: text("shard_cursors").notNull().default("{}"),
   /** Consecutive failed attempts (0 after a success): the back-off's exponent. */
   failures: integer("failures").notNull().default(0),
   /** Not before this (the run's scheduled time, ms): the back-off. 0 = due. */
@@ -458,4 +495,30 @@ export const testConnectionProbes = sqliteTable("test_connection_probes", {
   at: integer("at").notNull(),
   requestId: text("request_id").notNull(),
   userAgent: text("user_agent"),
+});
+
+/**
+ * Tenant moves between data shards (src/moves/, docs/sharding.md): one row
+ * per tenant, the latest move. Control database only. `progress` is the
+ * resumable position of the current step (JSON: table and key reached),
+ * `verification` the counts and checksums compared.
+ */
+export const tenantMoves = sqliteTable("tenant_moves", {
+  tenantId: text("tenant_id").primaryKey(),
+  id: text("id").notNull(),
+  fromShard: text("from_shard").notNull(),
+  toShard: text("to_shard").notNull(),
+  /** "copying" | "verifying" | "switching" | "cleaning" | "done" | "failed" | "aborted". */
+  state: text("state").notNull(),
+  progress: text("progress").notNull().default("{}"),
+  verification: text("verification"),
+  error: text("error"),
+  rowsCopied: integer("rows_copied").notNull().default(0),
+  startedAt: integer("started_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  switchedAt: integer("switched_at"),
+  finishedAt: integer("finished_at"),
+  /** The scheduled run advancing it, and until when: one advancer at a time. */
+  leaseOwner: text("lease_owner"),
+  leaseUntil: integer("lease_until"),
 });

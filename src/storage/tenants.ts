@@ -35,6 +35,8 @@ export interface Tenant {
   proGraceHours: number;
   locations: string[];
   licenceWhenAbsent: LicenceWhenAbsent;
+  /** The data shard holding its users, groups, licences, events and log (docs/sharding.md). */
+  shard: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -99,6 +101,7 @@ function toTenant(row: TenantRow): Tenant {
     proGraceHours: row.proGraceHours,
     locations: parseStringList(row.locations),
     licenceWhenAbsent: parseLicenceWhenAbsent(row.licenceWhenAbsent),
+    shard: row.shard,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -112,8 +115,22 @@ export function newTenantId(): string {
 }
 
 
-/** Inserts the tenant and its counters row in one batch (D1 runs a batch as one transaction). */
-export async function createTenant(db: Database, input: NewTenant, now: number = Date.now()): Promise<Tenant> {
+/** A database a tenant's rows live in: the control database or one data shard (storage/shards.ts). */
+export interface TenantDatabase {
+  /** Its D1 binding name. */
+  binding: string;
+  db: Database;
+}
+
+/**
+ * Inserts the tenant. On the control database it claims the id and records
+ * the shard; on the data shard, its copy (the SCIM write SQL reads the
+ * policy columns there) and its counters row. With the tenant on `DB`, both
+ * are the same row: one batch (D1 runs a batch as one transaction). On
+ * another shard, the control row first — the id is claimed before anything
+ * else is written — and it is taken back if the shard's batch fails.
+ */
+export async function createTenant(control: TenantDatabase, data: TenantDatabase, input: NewTenant, now: number = Date.now()): Promise<Tenant> {
   const id = input.id ?? newTenantId();
   if (!TENANT_ID_PATTERN.test(id)) throw new RangeError(`Tenant id "${id}" does not match ${TENANT_ID_PATTERN}.`);
   const row: TenantRow = {
@@ -123,17 +140,46 @@ export async function createTenant(db: Database, input: NewTenant, now: number =
     proGraceHours: input.proGraceHours ?? DEFAULT_PRO_GRACE_HOURS,
     locations: JSON.stringify(input.locations ?? []),
     licenceWhenAbsent: input.licenceWhenAbsent ?? DEFAULT_LICENCE_WHEN_ABSENT,
+    shard: data.binding,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
+    writesPausedAt: null,
+    movedTo: null,
   };
+  const db = control.db;
   try {
-    await db.batch([db.insert(tenants).values(row), db.insert(tenantStats).values({ tenantId: id })]);
+    if (data.binding === control.binding) {
+      await db.batch([db.insert(tenants).values(row), db.insert(tenantStats).values({ tenantId: id })]);
+      return toTenant(row);
+    }
+    await db.insert(tenants).values(row);
   } catch (err) {
     if (isUniqueViolation(err, "tenants.id")) throw new TenantIdTakenError(id);
     throw err;
   }
+  try {
+    // A leftover copy of an earlier tenant of this id would be the purge's, which deletes copies on every shard first.
+    await data.db.batch([data.db.insert(tenants).values(row), data.db.insert(tenantStats).values({ tenantId: id })]);
+  } catch (err) {
+    await db.delete(tenants).where(eq(tenants.id, id));
+    throw err;
+  }
   return toTenant(row);
+}
+
+/**
+ * Live tenants per data shard, for placement (the least-loaded shard gets a
+ * new tenant). One pass over the tenants_shard_idx index of the control
+ * database: a row read per tenant of the deployment, on tenant creation only.
+ */
+export async function tenantsPerShard(db: Database): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ shard: tenants.shard, n: sql<number>`count(*)`.mapWith(Number) })
+    .from(tenants)
+    .where(isNull(tenants.deletedAt))
+    .groupBy(tenants.shard);
+  return new Map(rows.map((r) => [r.shard, r.n]));
 }
 
 export interface TenantPage {
@@ -201,9 +247,15 @@ export async function getTenantStats(db: Database, tenantId: string, now: number
   return row ?? { users: 0, activeUsers: 0, groups: 0, memberships: 0, proLicenses: 0, downgradedLicenses: 0 };
 }
 
-/** Updates the writable fields; undefined when the tenant is unknown or deleted. */
+/**
+ * Updates the writable fields, on the control database and on the tenant's
+ * data shard's copy (whose policy columns the SCIM writes read); undefined
+ * when the tenant is unknown or deleted. The caller refuses this while the
+ * tenant is moving (src/moves/), so the copy being made cannot miss it.
+ */
 export async function patchTenant(
-  db: Database,
+  control: TenantDatabase,
+  data: TenantDatabase,
   tenantId: string,
   changes: TenantChanges,
   now: number = Date.now(),
@@ -214,11 +266,9 @@ export async function patchTenant(
   if (changes.proGraceHours !== undefined) set.proGraceHours = changes.proGraceHours;
   if (changes.locations !== undefined) set.locations = JSON.stringify(changes.locations);
   if (changes.licenceWhenAbsent !== undefined) set.licenceWhenAbsent = changes.licenceWhenAbsent;
-  const [row] = await db
-    .update(tenants)
-    .set(set)
-    .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)))
-    .returning();
+  const live = and(eq(tenants.id, tenantId), isNull(tenants.deletedAt));
+  if (data.binding !== control.binding) await data.db.update(tenants).set(set).where(live);
+  const [row] = await control.db.update(tenants).set(set).where(live).returning();
   return row ? toTenant(row) : undefined;
 }
 
@@ -266,23 +316,50 @@ async function purgeInChunks(db: Database, statement: () => ReturnType<typeof sq
 }
 
 /**
- * Deletes a tenant: hides it (deleted_at), revokes every token, then purges
- * its data in FK-safe order (memberships and licences before the users and
- * groups they reference; NO ACTION foreign keys, see schema.ts), the
- * counters and finally the tenants row, which frees the id.
+ * Deletes a tenant: hides it (deleted_at, on the control database and on
+ * its shard's copy), revokes every token, then purges its data in FK-safe
+ * order (memberships and licences before the users and groups they
+ * reference; NO ACTION foreign keys, see schema.ts), the counters and the
+ * copy, on every data shard — the old copy of a move and a copy a move was
+ * making are purged too — and finally the control row, which frees the id.
  *
  * Resumable: called again on a tenant whose purge was interrupted, it carries
  * on. Returns false when there is no such tenant at all.
  */
-export async function deleteTenant(db: Database, kv: KVNamespace, tenantId: string, now: number = Date.now()): Promise<boolean> {
+export async function deleteTenant(
+  control: TenantDatabase,
+  shards: TenantDatabase[],
+  kv: KVNamespace,
+  tenantId: string,
+  now: number = Date.now(),
+): Promise<boolean> {
+  const db = control.db;
   const [row] = await db
     .update(tenants)
     .set({ deletedAt: sql`coalesce(${tenants.deletedAt}, ${now})` })
     .where(eq(tenants.id, tenantId))
-    .returning({ id: tenants.id });
+    .returning({ id: tenants.id, shard: tenants.shard });
   if (!row) return false;
+  // SCIM reads the copy on the shard (middleware/live-tenant): hide it there at once too.
+  const home = shards.find((s) => s.binding === row.shard && s.binding !== control.binding);
+  if (home) await home.db.update(tenants).set({ deletedAt: sql`coalesce(${tenants.deletedAt}, ${now})` }).where(eq(tenants.id, tenantId));
   await purgeTenantTokens(db, kv, tenantId);
   await purgeTenantOAuthClients(db, kv, tenantId);
+  // The control database's copy row is the control row itself: it goes last, with the id.
+  for (const shard of shards) await purgeTenantData(shard.db, tenantId, { keepCopy: shard.binding === control.binding });
+  await db.batch([db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId)), db.delete(tenants).where(eq(tenants.id, tenantId))]);
+  return true;
+}
+
+/**
+ * A tenant's data on one database, in bounded chunks: users, groups,
+ * memberships, licences, its events (the feed's numbering stays above what is
+ * deleted, so no other tenant's event ever takes a number seen before), its
+ * provisioning log, counters and copy. Also what a move's clean-up and
+ * roll-back run on the shard they leave (src/moves/), keeping the copy row
+ * there when asked to (`keepCopy`).
+ */
+export async function purgeTenantData(db: Database, tenantId: string, options: { keepCopy?: boolean; keepEvents?: boolean } = {}): Promise<void> {
   const n = PURGE_CHUNK_ROWS;
   await purgeInChunks(
     db,
@@ -304,14 +381,15 @@ export async function deleteTenant(db: Database, kv: KVNamespace, tenantId: stri
     () => sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id IN
       (SELECT id FROM groups WHERE tenant_id = ${tenantId} LIMIT ${n})`,
   );
-  // Its change feed too: events carry the tenant's personal data, and a tenant id taken again must start clean.
-  // The feed's numbering stays above what is deleted, so no other tenant's event ever takes a number seen before.
-  await db.run(sql`INSERT INTO event_feed (id, seq_floor) VALUES (1, COALESCE((SELECT max(seq) FROM events), 0))
-    ON CONFLICT (id) DO UPDATE SET seq_floor = max(seq_floor, excluded.seq_floor)`);
-  await purgeInChunks(
-    db,
-    () => sql`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE tenant_id = ${tenantId} ORDER BY tenant_seq LIMIT ${n})`,
-  );
+  if (!options.keepEvents) {
+    // Its change feed too: events carry the tenant's personal data, and a tenant id taken again must start clean.
+    await db.run(sql`INSERT INTO event_feed (id, seq_floor) VALUES (1, COALESCE((SELECT max(seq) FROM events), 0))
+      ON CONFLICT (id) DO UPDATE SET seq_floor = max(seq_floor, excluded.seq_floor)`);
+    await purgeInChunks(
+      db,
+      () => sql`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE tenant_id = ${tenantId} ORDER BY tenant_seq LIMIT ${n})`,
+    );
+  }
   // Its provisioning log: a tenant id taken again must not see the old tenant's requests. No entry is
   // written once deleted_at is set (storage/request-log.ts), so none can come after this.
   await purgeInChunks(
@@ -319,17 +397,31 @@ export async function deleteTenant(db: Database, kv: KVNamespace, tenantId: stri
     () => sql`DELETE FROM request_log WHERE tenant_id = ${tenantId} AND (hour, resource_id, at, request_id) IN
       (SELECT hour, resource_id, at, request_id FROM request_log WHERE tenant_id = ${tenantId} LIMIT ${n})`,
   );
-  await db.batch([db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId)), db.delete(tenants).where(eq(tenants.id, tenantId))]);
-  return true;
+  if (options.keepCopy) await db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId));
+  else await db.batch([db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId)), db.delete(tenants).where(eq(tenants.id, tenantId))]);
 }
 
 /**
- * Whether SCIM may serve the tenant: it exists and no delete has marked it.
- * One primary-key read of `tenants` (1 row). KV keeps a deleted tenant's
- * tokens until the purge has deleted them (and a remote location's cached
- * copy up to a minute longer), so token checks alone do not tell.
+ * What a data shard's copy of the tenant says: "live" (SCIM may serve it
+ * here), "moved" (a move switched it to another shard: this is the old copy)
+ * or "gone" (unknown here, or deleted). One primary-key read of `tenants`
+ * (1 row). KV keeps a deleted tenant's tokens until the purge has deleted
+ * them (and a remote location's cached copy up to a minute longer), so token
+ * checks alone do not tell.
  */
-export async function isTenantLive(d1: D1Database, tenantId: string): Promise<boolean> {
-  const row = await d1.prepare(`SELECT 1 AS live FROM tenants WHERE id = ?1 AND deleted_at IS NULL`).bind(tenantId).first<{ live: number }>();
-  return row !== null;
+export type TenantStateOnShard = "live" | "moved" | "gone";
+
+export async function tenantStateOnShard(d1: D1Database, tenantId: string): Promise<TenantStateOnShard> {
+  const row = await d1
+    .prepare(`SELECT deleted_at IS NULL AS live, moved_to FROM tenants WHERE id = ?1`)
+    .bind(tenantId)
+    .first<{ live: number; moved_to: string | null }>();
+  if (!row || !row.live) return "gone";
+  return row.moved_to === null ? "live" : "moved";
+}
+
+/** The data shard of a tenant, from the control database (undefined: no such tenant). 1 row read. */
+export async function shardOfTenant(control: D1Database, tenantId: string): Promise<string | undefined> {
+  const row = await control.prepare(`SELECT shard FROM tenants WHERE id = ?1`).bind(tenantId).first<{ shard: string }>();
+  return row?.shard;
 }

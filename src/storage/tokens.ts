@@ -3,7 +3,7 @@
  *
  * KV holds only hashes (docs/storage.md, "KV keys"):
  *   key   token:<tenantId>:<sha256hex(token)>
- *   value { "tokenId": string, "expiresAt": number | null }   (JSON)
+ *   value { "tokenId": string, "expiresAt": number | null, "shard": string }   (JSON)
  * The lookup key is built from the tenant in the URL, so a token presented on
  * another tenant's URL simply misses. Hashing before lookup means no secret is
  * ever compared, so no constant-time comparison is needed. D1 `tokens` keeps metadata for the admin listing; KV.list() is
@@ -30,6 +30,13 @@ export interface TokenRecord {
    * no `tokens` row (tokenId is the client id), so there is no lastUsedAt to touch.
    */
   clientId?: string;
+  /**
+   * The data shard of the tenant (docs/sharding.md), so a SCIM request opens
+   * its database with no read of the control database. Absent on records
+   * written before sharding: those tenants are on "DB". A move rewrites
+   * every record of the tenant (rewriteTokenShard).
+   */
+  shard?: string;
 }
 
 export interface IssuedToken {
@@ -59,7 +66,7 @@ export async function issueToken(
   db: Database,
   kv: KVNamespace,
   tenantId: string,
-  options: { label?: string | null; expiresInDays?: number | null; now?: number },
+  options: { label?: string | null; expiresInDays?: number | null; now?: number; shard: string },
 ): Promise<IssuedToken> {
   const now = options.now ?? Date.now();
   const raw = new Uint8Array(TOKEN_BYTES);
@@ -70,7 +77,7 @@ export async function issueToken(
   const expiresAt = options.expiresInDays ? now + options.expiresInDays * 86_400_000 : null;
   const label = options.label ?? null;
   await db.insert(tokens).values({ id, tenantId, label, tokenHash: hash, createdAt: now, expiresAt });
-  const record: TokenRecord = { tokenId: id, expiresAt };
+  const record: TokenRecord = { tokenId: id, expiresAt, shard: options.shard };
   const put: KVNamespacePutOptions = {};
   // KV rejects expirations under 60 s; expiry is also checked in code.
   if (expiresAt !== null && expiresAt - now >= KV_MIN_TTL_SECONDS * 1000) put.expiration = Math.floor(expiresAt / 1000);
@@ -143,4 +150,22 @@ export async function touchToken(db: Database, tenantId: string, tokenId: string
         or(isNull(tokens.lastUsedAt), lt(tokens.lastUsedAt, now - LAST_USED_RESOLUTION_MS)),
       ),
     );
+}
+
+/**
+ * Points every KV token record of a tenant (static tokens and OAuth access
+ * tokens) at `shard`, keeping each key's expiration: the switch of a tenant
+ * move (src/moves/). KV.list pages by a cursor; returns the next one, or
+ * undefined when every key is rewritten, so a run can stop and resume.
+ */
+export async function rewriteTokenShard(kv: KVNamespace, tenantId: string, shard: string, cursor?: string): Promise<string | undefined> {
+  const page: KVNamespaceListResult<unknown, string> = await kv.list({ prefix: `token:${tenantId}:`, ...(cursor ? { cursor } : {}) });
+  await Promise.all(
+    page.keys.map(async (k) => {
+      const record = await kv.get<TokenRecord>(k.name, "json");
+      if (!record || record.shard === shard) return;
+      await kv.put(k.name, JSON.stringify({ ...record, shard }), k.expiration ? { expiration: k.expiration } : {});
+    }),
+  );
+  return page.list_complete ? undefined : page.cursor;
 }

@@ -16,7 +16,7 @@ import type { ListSource, ListTable } from "./listing.js";
 import { rowMapper } from "./rows.js";
 import { users } from "./schema.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
-import { isLostRace, lostRaceGuard } from "./write-guard.js";
+import { guardedBatch, isLostRace, lostRaceGuard } from "./write-guard.js";
 
 /** A group a user is a direct member of, as the User's `groups` attribute shows it. */
 export interface GroupRef {
@@ -147,7 +147,7 @@ export async function createUser(rd: RequestDatabase, origin: EventOrigin, doc: 
     etag: newETagToken(),
   };
   try {
-    await rd.d1.batch([
+    await guardedBatch(rd, tenantId, [
       rd.d1
         .prepare(
           `INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, work_email_key, display_name, active, doc, created_at, last_modified, etag)
@@ -220,7 +220,7 @@ export async function replaceUser(
     stmts.push(eventStatement(rd.d1, origin, { type: "user.updated", resourceId: current.id, externalId: keys.externalId, data: { attributes: updated, ...resource } }));
   }
   try {
-    await rd.d1.batch(stmts);
+    await guardedBatch(rd, tenantId, stmts);
   } catch (err) {
     if (isLostRace(err)) return { kind: "lostRace" };
     if (isUniqueViolation(err)) throw new UserNameTaken();
@@ -236,7 +236,7 @@ export async function replaceUser(
  */
 export async function deleteUser(rd: RequestDatabase, origin: EventOrigin, id: string): Promise<boolean> {
   const { tenantId, now } = origin;
-  const results = await rd.d1.batch([
+  const results = await guardedBatch(rd, tenantId, [
     rd.d1
       .prepare(
         `UPDATE tenant_stats SET

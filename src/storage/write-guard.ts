@@ -26,3 +26,45 @@ export function isLostRace(err: unknown): boolean {
   }
   return false;
 }
+
+/** The CHECK constraint of `paused_writes` (schema.ts). */
+export const PAUSED_WRITES_CONSTRAINT = "tenant_writes_paused";
+
+/** A write batch was refused, unchanged, because the tenant's writes are paused on this shard (a move). */
+export class TenantWritesPaused extends Error {
+  constructor(readonly tenantId: string) {
+    super(`Writes of tenant ${tenantId} are paused on this shard (a move).`);
+    this.name = "TenantWritesPaused";
+  }
+}
+
+/**
+ * The first statement of every SCIM write batch when tenants can move
+ * (RequestDatabase.movable, more than one data shard): it fails the batch —
+ * one transaction, so nothing is applied — when the tenant's copy on this
+ * shard has writes paused. Checked inside the batch, not before it, so a
+ * move that starts between a request's read and its write still stops the
+ * write. 1 row read (the tenants primary key).
+ */
+export function pausedWritesGuard(rd: { d1: D1Database; movable: boolean }, tenantId: string): D1PreparedStatement[] {
+  if (!rd.movable) return [];
+  return [rd.d1.prepare(`INSERT INTO paused_writes (tenant_id) SELECT id FROM tenants WHERE id = ?1 AND writes_paused_at IS NOT NULL`).bind(tenantId)];
+}
+
+/** Runs a write batch behind pausedWritesGuard; throws TenantWritesPaused when the guard stopped it. */
+export async function guardedBatch<T = unknown>(
+  rd: { d1: D1Database; movable: boolean },
+  tenantId: string,
+  statements: D1PreparedStatement[],
+): Promise<D1Result<T>[]> {
+  const guard = pausedWritesGuard(rd, tenantId);
+  try {
+    const results = await rd.d1.batch<T>([...guard, ...statements]);
+    return results.slice(guard.length);
+  } catch (err) {
+    for (let e: unknown = err; e instanceof Error; e = e.cause) {
+      if (e.message.includes(`CHECK constraint failed: ${PAUSED_WRITES_CONSTRAINT}`)) throw new TenantWritesPaused(tenantId);
+    }
+    throw err;
+  }
+}

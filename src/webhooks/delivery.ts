@@ -200,7 +200,7 @@ async function deliverTo(run: Run, endpoint: WebhookEndpointRecord): Promise<voi
       await releaseEndpoint(d1, endpoint.id, run.owner, step.cursorBefore);
       return;
     }
-    const message = webhookMessage(step.event.stored);
+    const message = webhookMessage(step.event.stored, "DB");
     const outcome = await attempt(run, endpoint.url, sign(message.id, message.body, new Date(run.clock())), message.body);
     if (!outcome.ok) {
       await fail(run, endpoint, failures + 1, step.cursorBefore, message.id, outcome);

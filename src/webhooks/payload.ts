@@ -21,7 +21,8 @@ export interface WebhookMessage {
   body: string;
 }
 
-export function webhookMessage(event: StoredEvent): WebhookMessage {
-  const shown = feedEvent(event);
+/** `shard`: the data shard the event was read from (its id names where it was first written). */
+export function webhookMessage(event: StoredEvent, shard: string): WebhookMessage {
+  const shown = feedEvent(event, shard);
   return { id: shown.id, body: JSON.stringify(shown) };
 }

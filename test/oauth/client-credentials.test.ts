@@ -117,7 +117,7 @@ describe("an admin creates a client; the IdP gets a token and provisions with it
     const kv = await env.TOKENS.get(`token:${tenantId}:${await sha256Hex(token.access_token)}`, "text");
     expect(kv).not.toBeNull();
     expect(kv).not.toContain(token.access_token);
-    expect(JSON.parse(kv!)).toEqual({ tokenId: client.clientId, clientId: client.clientId, expiresAt: tokenRow?.expires_at });
+    expect(JSON.parse(kv!)).toEqual({ tokenId: client.clientId, clientId: client.clientId, expiresAt: tokenRow?.expires_at, shard: "DB" });
   });
 });
 

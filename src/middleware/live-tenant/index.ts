@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context.js";
-import { dbFor } from "../../storage/database.js";
-import { isTenantLive } from "../../storage/tenants.js";
+import { ScimError } from "../../scim/errors.js";
+import { tenantStateOnShard, type TenantStateOnShard } from "../../storage/tenants.js";
 import { unauthorized } from "../scim-auth/index.js";
 
 /**
@@ -28,45 +28,59 @@ import { unauthorized } from "../scim-auth/index.js";
  *
  * In steady state that is one 1-row read per tenant per isolate per
  * LIVENESS_TTL_MS of traffic, and nothing on the request path.
+ *
+ * The row read is the tenant's copy on the request's data shard
+ * (docs/sharding.md), so the answer is per shard: a request that reaches the
+ * shard a tenant has moved away from (a KV record not yet refreshed at that
+ * location, for up to a minute after the switch) gets 503 with Retry-After,
+ * and the identity provider retries on the new shard.
  */
 export const LIVENESS_TTL_MS = 10_000;
 const MAX_TENANTS = 10_000;
 
+/** Retry-After of a request that reached the shard its tenant moved away from: KV's cache lasts up to a minute. */
+export const MOVED_RETRY_AFTER_SECONDS = 10;
+
 interface Liveness {
-  live: boolean;
+  state: TenantStateOnShard;
   checkedAt: number;
   refreshing: boolean;
 }
 
+/** Keyed by `<shard>/<tenantId>`. */
 const known = new Map<string, Liveness>();
 
-function remember(tenantId: string, live: boolean, checkedAt: number): void {
+function remember(key: string, state: TenantStateOnShard, checkedAt: number): void {
   // A bound on memory: tenants whose tokens authenticated in this isolate, at most MAX_TENANTS.
-  if (!known.has(tenantId) && known.size >= MAX_TENANTS) known.clear();
-  known.set(tenantId, { live, checkedAt, refreshing: false });
+  if (!known.has(key) && known.size >= MAX_TENANTS) known.clear();
+  known.set(key, { state, checkedAt, refreshing: false });
 }
 
-/** Drops what this isolate remembers of a tenant (after an admin delete or create). */
+/** Drops what this isolate remembers of a tenant, on every shard (after an admin delete, create or move). */
 export function forgetTenant(tenantId: string): void {
-  known.delete(tenantId);
+  for (const key of known.keys()) if (key.endsWith(`/${tenantId}`)) known.delete(key);
 }
 
 /** Runs after scimBearerAuth, which has set `tenantId`. */
 export const liveTenant = createMiddleware<AppEnv>(async (c, next) => {
   const tenantId = c.get("tenantId");
+  const database = c.get("database");
+  const key = `${database.binding}/${tenantId}`;
   const now = Date.now();
-  const entry = known.get(tenantId);
-  let live: boolean;
+  const entry = known.get(key);
+  let state: TenantStateOnShard;
   if (!entry) {
-    live = await isTenantLive(c.get("database").d1, tenantId);
-    remember(tenantId, live, now);
+    state = await tenantStateOnShard(database.d1, tenantId);
+    remember(key, state, now);
   } else {
-    live = entry.live;
+    state = entry.state;
     if (now - entry.checkedAt >= LIVENESS_TTL_MS && !entry.refreshing) {
       entry.refreshing = true;
+      // The binding itself, not the metered handle: off the request's meter.
+      const binding = (c.env as unknown as Record<string, D1Database>)[database.binding] ?? c.env.DB;
       c.executionCtx.waitUntil(
-        isTenantLive(dbFor(c.env.DB).d1, tenantId).then(
-          (fresh) => remember(tenantId, fresh, Date.now()),
+        tenantStateOnShard(binding, tenantId).then(
+          (fresh) => remember(key, fresh, Date.now()),
           () => {
             entry.refreshing = false;
           },
@@ -74,6 +88,9 @@ export const liveTenant = createMiddleware<AppEnv>(async (c, next) => {
       );
     }
   }
-  if (!live) throw unauthorized();
+  if (state === "gone") throw unauthorized();
+  if (state === "moved") {
+    throw new ScimError(503, "The tenant has moved to another database; retry shortly.", undefined, { "Retry-After": String(MOVED_RETRY_AFTER_SECONDS) });
+  }
   await next();
 });

@@ -23,9 +23,9 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.js";
 import { errorFields, log } from "../../log.js";
-import { dbFor } from "../../storage/database.js";
 import { writeRequestLogEntry, type RequestLogEntry } from "../../storage/request-log.js";
-import { TENANT_ID_PATTERN } from "../../storage/tenants.js";
+import { CONTROL_BINDING, openShard } from "../../storage/shards.js";
+import { shardOfTenant, TENANT_ID_PATTERN } from "../../storage/tenants.js";
 import { loggableDetail, sentValues, withoutSecrets } from "./loggable-detail.js";
 
 const SCIM_PATH = /^\/tenants\/([^/]+)\/scim\/v2(\/.*)?$/;
@@ -74,10 +74,13 @@ export function scheduleProvisioningLog(c: Context<AppEnv>, started: number, dur
       durationMs,
       userAgent: ((ua) => (ua ? cut(withoutSecrets(ua), MAX_USER_AGENT) : null))(c.req.header("user-agent")),
     };
-    const rd = dbFor(c.env.DB);
+    const shard = c.get("shard");
     const metrics = c.env.EXPOSE_DB_METRICS === "true";
     ctx.waitUntil(
       (async () => {
+        // On the tenant's data shard (docs/sharding.md). A refused authentication did not learn it from a
+        // token: one read of the control database, here after the response (the failure throttle bounds them).
+        const rd = await openShard(c.env, shard ?? (await shardOfTenant(c.env.DB, entry.tenantId)) ?? CONTROL_BINDING);
         if (scimError) {
           // The body was read by the route (Hono keeps it): its values are what the detail must not quote.
           const bodyText = c.req.raw.bodyUsed ? await c.req.text().catch(() => undefined) : undefined;

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context.js";
 import { ScimError } from "../../scim/errors.js";
 import { dbFor } from "../../storage/database.js";
+import { CONTROL_BINDING } from "../../storage/shards.js";
 import { TENANT_ID_PATTERN } from "../../storage/tenants.js";
 import { LAST_USED_RESOLUTION_MS, touchToken, verifyToken } from "../../storage/tokens.js";
 
@@ -33,6 +34,8 @@ export const scimBearerAuth = createMiddleware<AppEnv>(async (c, next) => {
   const record = await verifyToken(c.env.TOKENS, tenantId, token, now);
   if (!record) throw unauthorized();
   c.set("tenantId", tenantId);
+  // Where the tenant's data is (docs/sharding.md): carried in the token's record, so no read to find it.
+  c.set("shard", record.shard ?? CONTROL_BINDING);
   const last = lastTouched.get(record.tokenId) ?? 0;
   // An OAuth access token has no `tokens` row to touch: its secret's lastUsedAt is set when it is issued.
   if (record.clientId === undefined && now - last >= LAST_USED_RESOLUTION_MS) {

@@ -6,6 +6,8 @@ import { errorFields, log } from "../../log.js";
 import { liveTenant } from "../../middleware/live-tenant/index.js";
 import { authFailureThrottle, tenantRateLimit } from "../../middleware/rate-limit/index.js";
 import { scimBearerAuth } from "../../middleware/scim-auth/index.js";
+import { tenantShard } from "../../middleware/tenant-shard/index.js";
+import { asScimError } from "../../provisioning/paused-writes.js";
 import { MAX_PAYLOAD_SIZE } from "../../scim/discovery/index.js";
 import { ScimError, scimErrorResponse } from "../../scim/errors.js";
 import { discoveryRoutes } from "./discovery.js";
@@ -25,6 +27,8 @@ const KNOWN_PATHS: Array<{ pattern: RegExp; methods: string[] }> = [
 /** Renders any error under the SCIM sub-app as a SCIM Error (RFC 7644 §3.12); never a stack trace. */
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
+  const known = asScimError(err);
+  if (known) return known;
   if (err instanceof HTTPException) {
     if (err.status === 413) return new ScimError(413, `The request body exceeds ${MAX_PAYLOAD_BYTES} bytes.`);
     if (err.status === 400) return ScimError.invalidSyntax(err.message || "Malformed request.");
@@ -67,6 +71,8 @@ export function scimApp(): Hono<AppEnv> {
   // Failed authentications per tenant URL, counted around everything that can answer 401.
   scim.use("*", authFailureThrottle);
   scim.use("*", scimBearerAuth);
+  // From here on the request's database is the tenant's data shard (docs/sharding.md).
+  scim.use("*", tenantShard);
   // A deleted tenant is refused even while KV still serves its token.
   scim.use("*", liveTenant);
   // The tenant's request budget: authenticated requests only.
