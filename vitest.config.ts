@@ -2,9 +2,10 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Three projects:
+// Five projects:
 // - "workers": every unit and integration test, inside workerd with the real
 //   local D1 and KV of wrangler.toml (migrations applied in test/setup/).
+// - "shards": test/shards/, the same way with three local data shards (DATA_SHARDS = "DB,DB_2,DB_3").
 // - "fuzz": the property-based suite of test/fuzz/, inside workerd the same
 //   way. `npm test` sends 1,000 generated requests; `npm run fuzz` (mode
 //   "fuzz") sends 10,000. FUZZ_REQUESTS, FUZZ_SEED, FUZZ_PATH and
@@ -13,10 +14,11 @@ import { defineConfig } from "vitest/config";
 // - "browser": plain Node; starts `wrangler dev` and drives Chromium through playwright-core.
 export default defineConfig(async ({ mode }) => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-  const workerd = (bindings: Record<string, unknown> = {}) =>
+  const workerd = (bindings: Record<string, unknown> = {}, d1Databases?: string[]) =>
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
+        ...(d1Databases ? { d1Databases } : {}),
         bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token", WEBHOOK_SECRETS_KEY: "test-webhook-secrets-key-0123456789abcdef", ...bindings },
         // Test-only limiters with tiny budgets, besides wrangler.toml's (whose defaults the worker keeps):
         // src/middleware/rate-limit/index.test.ts hands them to the app in place of SCIM_RATE_LIMIT and
@@ -45,7 +47,19 @@ export default defineConfig(async ({ mode }) => {
           test: {
             name: "workers",
             include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/fuzz/**", "test/browser/**"],
+            exclude: ["test/e2e/**", "test/fuzz/**", "test/browser/**", "test/shards/**"],
+            setupFiles: ["./test/setup/apply-migrations.ts"],
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
+        {
+          // Three local data shards (docs/sharding.md): DB (also the control database), DB_2 and DB_3,
+          // each migrated by test/setup/apply-migrations.ts. test/shards/ runs here and only here.
+          plugins: [workerd({ DATA_SHARDS: "DB,DB_2,DB_3" }, ["DB", "DB_2", "DB_3"])],
+          test: {
+            name: "shards",
+            include: ["test/shards/**/*.test.ts"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
             testTimeout: 120_000,
             hookTimeout: 120_000,

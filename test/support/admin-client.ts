@@ -30,6 +30,8 @@ export interface TenantBody {
   proGraceHours: number;
   locations: string[];
   licenceWhenAbsent: "pro" | "free";
+  /** The data shard holding its data (docs/sharding.md). */
+  shard: string;
   createdAt: string;
   stats?: Record<string, number>;
 }

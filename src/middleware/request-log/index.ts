@@ -11,6 +11,12 @@ import { scheduleProvisioningLog } from "./provisioning-log.js";
  * A SCIM request also gets its provisioning log entry (./provisioning-log.ts):
  * a D1 row written after the response, so not counted in x-d1-rows-written.
  */
+/** "DB=1,DB_2=6": statements per binding, in the order first used. */
+const bindingCounts = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([binding, n]) => `${binding}=${n}`)
+    .join(",");
+
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
@@ -22,6 +28,8 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     c.res.headers.set("x-d1-rows-read", String(meter.rowsRead));
     c.res.headers.set("x-d1-rows-written", String(meter.rowsWritten));
     c.res.headers.set("x-d1-statements", String(meter.statements));
+    // Per D1 binding (docs/sharding.md): a SCIM request sends its statements to one data shard.
+    c.res.headers.set("x-d1-statements-by-binding", bindingCounts(meter.statementsByBinding));
     const attempts = c.get("writeAttempts");
     if (attempts !== undefined) c.res.headers.set("x-write-attempts", String(attempts));
   }
@@ -36,6 +44,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
       status: c.res.status,
       durationMs: Date.now() - started,
       d1Statements: meter.statements,
+      d1StatementsByBinding: meter.statementsByBinding,
       rowsRead: meter.rowsRead,
       rowsWritten: meter.rowsWritten,
       writeAttempts: c.get("writeAttempts"),
