@@ -14,7 +14,7 @@
  */
 import { dateTime } from "../scim/data-types.js";
 import type { RequestDatabase } from "../storage/database.js";
-import { readEvents, type EventPage, type StoredEvent } from "../storage/events.js";
+import { EVENT_SCAN_LIMIT, readEvents, type EventPage, type StoredEvent } from "../storage/events.js";
 import { decodeGlobalCursor, decodeTenantCursor, encodeCursor, type ShardPositions } from "./cursor.js";
 
 export const MAX_PAGE = 1000;
@@ -99,7 +99,7 @@ export async function readFeed(rds: RequestDatabase[], q: FeedQuery): Promise<{ 
   const shards = rds.map((rd) => rd.binding);
   const from = decodeGlobalCursor(q.after);
   const limit = pageSize(q);
-  const pages = await Promise.all(rds.map((rd) => readEvents(rd, { after: from[rd.binding] ?? 0, limit, ...filters(q), leaveOutCopies: true })));
+  const pages = await Promise.all(rds.map((rd) => readShardFeed(rd, { after: from[rd.binding] ?? 0, limit, ...filters(q) }, EVENT_SCAN_LIMIT)));
   const stale = pages.some((p, i) => (from[shards[i]!] ?? 0) < p.prunedThrough);
   if (!fresh && stale) {
     throw new CursorGone(encodeCursor("global", Object.fromEntries(shards.map((s, i) => [s, Math.max(from[s] ?? 0, pages[i]!.prunedThrough)])), shards));
@@ -107,6 +107,41 @@ export async function readFeed(rds: RequestDatabase[], q: FeedQuery): Promise<{ 
   const { events, positions } = mergeByTime(shards, pages, from, limit);
   if (fresh) shards.forEach((s, i) => (positions[s] = Math.max(positions[s] ?? 0, pages[i]!.prunedThrough)));
   return { events, nextCursor: encodeCursor("global", positions, shards) };
+}
+
+/**
+ * A page of one shard's all-tenants feed: up to `q.limit` events after
+ * `q.after`, without the copies a tenant move made there. Copies come in
+ * blocks (a move copies a tenant's whole feed), so a page they thin out is
+ * read on — doubling each read, passing over at most `passOver` rows more —
+ * rather than answered nearly empty: a consumer that waits after an empty
+ * page would otherwise crawl past a large tenant's copies a page a poll.
+ * Without copies this is one read of `q.limit` rows, as before; a `type`
+ * filter already passes over EVENT_SCAN_LIMIT rows in its one read.
+ */
+export async function readShardFeed(
+  rd: RequestDatabase,
+  q: { after: number; limit: number; type?: string; resourceId?: string },
+  passOver: number,
+): Promise<EventPage> {
+  const first = await readEvents(rd, { ...q, leaveOutCopies: true });
+  const events = [...first.events];
+  let { position, more } = first;
+  let size = q.limit;
+  let passed = 0;
+  while (events.length < q.limit && more && passed < passOver && q.type === undefined) {
+    size = Math.min(2 * size, passOver - passed);
+    passed += size;
+    const page = await readEvents(rd, { ...q, after: position, limit: size, leaveOutCopies: true });
+    // Only what this page can hold: the position stops at the last event taken, unless all were.
+    const taken = page.events.slice(0, q.limit - events.length);
+    events.push(...taken);
+    const all = taken.length === page.events.length;
+    position = all ? page.position : taken[taken.length - 1]!.seq;
+    more = page.more || !all;
+  }
+  // The retention bound of the first read: the one the cursor was checked against.
+  return { events, position, prunedThrough: first.prunedThrough, more };
 }
 
 /**

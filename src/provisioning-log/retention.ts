@@ -3,12 +3,16 @@
  * are kept as long as events (EVENT_RETENTION_DAYS, default 30) and deleted
  * an hour at a time once their whole hour is older than that, in bounded
  * pages (PRUNE_PAGE entries per tenant per statement, one batch per round)
- * until done or the time budget is spent; the next run continues. One JSON
- * log line per run, with a level ("error" when it could not finish).
+ * until done or the time budget is spent; the next run continues. Every data
+ * shard prunes its own log, at the same time, with its own budget
+ * (docs/sharding.md); a shard that fails does not stop the others, and the
+ * run then throws. One JSON log line per run, with each shard's figures and
+ * a level ("error" when one could not finish or failed).
  */
 import type { Env } from "../env.js";
-import { retentionDays } from "../feed/retention.js";
+import { retentionDays, retentionRun } from "../feed/retention.js";
 import { log } from "../log.js";
+import { onEveryShard } from "../storage/every-shard.js";
 import { hourOf, pruneRequestLogPage, tenantsWithRequestsBefore } from "../storage/request-log.js";
 
 const DAY_MS = 86_400_000;
@@ -47,6 +51,15 @@ export const logRetentionDays = (env: Partial<Env>): number => retentionDays(env
 
 export async function runRequestLogRetention(env: Env, scheduledTime: number): Promise<void> {
   const days = logRetentionDays(env);
-  const report = await pruneRequestLog(env.DB, scheduledTime, days);
-  log(report.complete ? "info" : "error", { type: "request-log-retention", retentionDays: days, ...report });
+  const run = retentionRun(await onEveryShard(env, (rd) => pruneRequestLog(rd.d1, scheduledTime, days)));
+  const values = Object.values(run.shards).filter((v): v is { deleted: number; tenants: number; complete: boolean } => "deleted" in v);
+  log(run.level, {
+    type: "request-log-retention",
+    retentionDays: days,
+    deleted: values.reduce((n, v) => n + v.deleted, 0),
+    tenants: values.reduce((n, v) => n + v.tenants, 0),
+    complete: run.failed.length === 0 && values.every((v) => v.complete),
+    shards: run.shards,
+  });
+  if (run.failed.length > 0) throw new Error(`Provisioning log retention failed on ${run.failed.join(", ")}; see the log line of type request-log-retention.`);
 }

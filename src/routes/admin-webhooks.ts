@@ -18,20 +18,21 @@ import type { AppEnv } from "../context.js";
 import { dateTime } from "../scim/data-types.js";
 import { EVENT_TYPES } from "../storage/events.js";
 import { newResourceId } from "../storage/ids.js";
-import { TENANT_ID_PATTERN } from "../storage/tenants.js";
+import { getTenant, TENANT_ID_PATTERN } from "../storage/tenants.js";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   getWebhookEndpoint,
   listWebhookEndpoints,
   MAX_WEBHOOK_ENDPOINTS,
+  webhookStart,
   type WebhookEndpointRecord,
   type WebhookEndpointStatus,
 } from "../storage/webhooks.js";
 import { newWebhookSecret, sealingKey, sealSecret, SecretsKeyMissing } from "../webhooks/secrets.js";
 import { checkWebhookUrl } from "../webhooks/url.js";
 import { errorReply, instant, noStoreHeader, type Operation } from "./admin-openapi.js";
-import { AdminRequestError, adminErrorHandler, conflict, jsonBody, notFound } from "./admin-request.js";
+import { AdminRequestError, adminErrorHandler, allShards, conflict, jsonBody, notFound, tenantData } from "./admin-request.js";
 
 const typesError = `must be a non-empty array of event types (${EVENT_TYPES.join(", ")})`;
 const createBody = z.strictObject({
@@ -75,7 +76,10 @@ const webhookStatus = webhookEndpoint
   .extend({
     delivery: z.strictObject({
       state: z.enum(["ok", "retrying", "tenant_deleted"]).meta({ description: "retrying: the last attempt failed, nextAttemptAt is due." }),
-      backlog: z.int().nonnegative().meta({ description: "Events written after the endpoint's cursor, before its types filter." }),
+      backlog: z
+        .int()
+        .nonnegative()
+        .meta({ description: "Feed positions written after the endpoint's cursor, before its types filter (summed over the data shards for an all-tenants endpoint)." }),
       delivered: z.int().nonnegative(),
       lastSuccessAt: instant.nullable(),
       lastFailure: z
@@ -142,22 +146,23 @@ export function webhookRoutes(): Hono<AppEnv> {
       if (err instanceof SecretsKeyMissing) throw new AdminRequestError(503, "not_configured", err.message);
       throw err;
     }
+    const control = c.get("database");
+    const tenantId = body.tenantId ?? null;
+    const tenantGone = () => notFound(`No tenant "${tenantId}".`, [{ field: "tenantId", message: "is not a tenant" }]);
+    // The feed it follows lives on the data shards (docs/sharding.md): its tenant's shard, or every shard.
+    const tenant = tenantId === null ? undefined : await getTenant(control.db, tenantId);
+    if (tenantId !== null && !tenant) throw tenantGone();
+    const start = await webhookStart(tenant ? [await tenantData(c, tenant)] : await allShards(c), tenantId);
     const now = Date.now();
     const id = newResourceId(now);
     const secret = newWebhookSecret();
     const created = await createWebhookEndpoint(
-      c.get("database").d1,
-      {
-        id,
-        url: body.url,
-        tenantId: body.tenantId ?? null,
-        types: body.types ?? null,
-        secretSealed: await sealSecret(key, id, secret),
-      },
+      control.d1,
+      { id, url: body.url, tenantId, types: body.types ?? null, secretSealed: await sealSecret(key, id, secret), start },
       now,
     );
     if (!created.ok) {
-      if (created.reason === "tenant_not_found") throw notFound(`No tenant "${body.tenantId}".`, [{ field: "tenantId", message: "is not a tenant" }]);
+      if (created.reason === "tenant_not_found") throw tenantGone();
       throw conflict(`There are already ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`);
     }
     // The only time the secret is shown: D1 keeps it sealed, and no listing returns it.
@@ -165,13 +170,13 @@ export function webhookRoutes(): Hono<AppEnv> {
   });
 
   app.get("/", async (c) => {
-    const endpoints = await listWebhookEndpoints(c.get("database").d1);
+    const endpoints = await listWebhookEndpoints(c.get("database").d1, await allShards(c));
     return c.json({ webhooks: endpoints.map(statusView) });
   });
 
   app.get("/:webhookId", async (c) => {
     const id = c.req.param("webhookId");
-    const endpoint = id.length <= MAX_ID_LENGTH ? await getWebhookEndpoint(c.get("database").d1, id) : undefined;
+    const endpoint = id.length <= MAX_ID_LENGTH ? await getWebhookEndpoint(c.get("database").d1, await allShards(c), id) : undefined;
     if (!endpoint) throw noEndpoint(id);
     return c.json(statusView(endpoint));
   });

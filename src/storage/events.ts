@@ -117,6 +117,8 @@ export interface EventPage {
   position: number;
   /** Below this position, events were pruned: a cursor under it is stale. */
   prunedThrough: number;
+  /** The page stopped at its bound: events after `position` may be waiting. */
+  more: boolean;
 }
 
 /** Index entries a filtered page may pass over before it answers with what it found (bounded work per page). */
@@ -151,12 +153,14 @@ export async function readEvents(rd: RequestDatabase, q: EventQuery): Promise<Ev
   const positionOf = (e: StoredEvent) => (q.tenantId !== undefined ? e.tenantSeq : e.seq);
   const kept: StoredEvent[] = [];
   let position = q.after;
+  let examined = 0;
   for (const e of rows) {
     if (kept.length === q.limit) break;
+    examined += 1;
     position = positionOf(e);
     if ((!q.type || e.type === q.type) && (!q.resourceId || e.resourceId === q.resourceId) && !(q.leaveOutCopies && e.origin !== null)) kept.push(e);
   }
-  return { events: kept, position, prunedThrough: Number(pruned?.results[0]?.["p"] ?? 0) };
+  return { events: kept, position, prunedThrough: Number(pruned?.results[0]?.["p"] ?? 0), more: rows.length === scan || examined < rows.length };
 }
 
 /**

@@ -19,28 +19,46 @@
  *   `webhook-timestamp` a receiver checks against its own clock, and the
  *   success / failure times shown in the listing.
  *
+ * Across data shards (docs/sharding.md): endpoints are in the control
+ * database, events on the data shards. A tenant's endpoint reads its
+ * tenant's feed on the shard the control database names; an all-tenants
+ * endpoint reads every shard's feed from its position there, merged by time,
+ * each shard's events in order, leaving out the copies a tenant move made
+ * (they were delivered from the shard they were written on). A shard that
+ * cannot be read this run holds back only the endpoints that need it.
+ *
  * Bounded work per run: at most EVENTS_PER_ENDPOINT_PER_RUN sends and
- * SCAN_PER_ENDPOINT feed rows per endpoint, MAX_WEBHOOK_ENDPOINTS endpoints,
- * CONCURRENCY at a time (Workers allow six simultaneous connections), and no
- * send starts after TIME_BUDGET_MS. What is left waits for the next minute.
+ * SCAN_PER_ENDPOINT feed rows per endpoint and shard (plus up to
+ * COPIES_PASSED_PER_RUN rows of a move's copies), MAX_WEBHOOK_ENDPOINTS
+ * endpoints, CONCURRENCY at a time (Workers allow six simultaneous
+ * connections), and no send starts after TIME_BUDGET_MS. What is left waits
+ * for the next minute.
  */
 import type { Env } from "../env.js";
 import { errorFields, log } from "../log.js";
-import { dbFor } from "../storage/database.js";
+import type { RequestDatabase } from "../storage/database.js";
+import { readShardFeed } from "../feed/events.js";
+import { onEveryShard } from "../storage/every-shard.js";
 import { readEvents, type StoredEvent } from "../storage/events.js";
 import {
-  claimDueEndpoints,
+  claimEndpoints,
   countWebhookEndpoints,
+  dueEndpoints,
+  endpointsWithEvents,
   MAX_WEBHOOK_ENDPOINTS,
+  positionOn,
   recordDelivered,
   recordExpired,
   recordFailure,
   releaseEndpoint,
+  type EndpointCursor,
+  type EventProbe,
   type WebhookEndpointRecord,
+  type WebhookEndpointState,
 } from "../storage/webhooks.js";
 import { nextAttemptAt, parseRetryAfter } from "./backoff.js";
 import { webhookMessage } from "./payload.js";
-import { isAcknowledged, planDeliveries, resumeAfterPruning } from "./plan.js";
+import { isAcknowledged, planDeliveries, resumeAfterPruning, type Positions } from "./plan.js";
 import { openSecret, SecretsKeyMissing, SecretUnreadable, sealingKey } from "./secrets.js";
 import { signerFor, type Signer } from "./signing.js";
 
@@ -49,6 +67,8 @@ export const WEBHOOK_CRON = "* * * * *";
 export const EVENTS_PER_ENDPOINT_PER_RUN = 100;
 /** Feed rows read per endpoint per run: more than the sends, so a narrow `types` filter still moves through a busy feed. */
 export const SCAN_PER_ENDPOINT = 500;
+/** Rows of a tenant move's copies an all-tenants endpoint may pass over per shard and run, on top (feed/events.ts readShardFeed). */
+export const COPIES_PASSED_PER_RUN = 10_000;
 /** No send starts later than this after the run began; with the request timeout, a run ends within the minute. */
 export const TIME_BUDGET_MS = 30_000;
 /** Standard Webhooks, "Request timeouts": 15 to 30 s. */
@@ -96,10 +116,31 @@ interface Run {
   send: Sender;
   timeoutMs: number;
   eventsPerEndpoint: number;
+  /** The data shards this run can read, in DATA_SHARDS order. */
+  shards: Map<string, RequestDatabase>;
   report: DeliveryReport;
 }
 
-/** Where an event sits in the endpoint's feed: the tenant's sequence, or the global order. */
+/** A claimed endpoint and the shard of the tenant it follows (null: every tenant's). */
+type Claimed = WebhookEndpointRecord & { tenantShard: string | null };
+
+/** The shards whose feeds an endpoint follows this run: its tenant's, or every readable one. */
+function streamsOf(run: Run, endpoint: Claimed): string[] {
+  if (endpoint.tenantId === null) return [...run.shards.keys()];
+  return endpoint.tenantShard !== null && run.shards.has(endpoint.tenantShard) ? [endpoint.tenantShard] : [];
+}
+
+/** The endpoint's stored cursor with the positions a run reached written in. */
+function cursorOf(endpoint: Claimed, positions: Positions): EndpointCursor {
+  if (endpoint.tenantId !== null) {
+    const reached = endpoint.tenantShard === null ? undefined : positions[endpoint.tenantShard];
+    return { cursorPosition: reached ?? endpoint.cursorPosition, shardCursors: endpoint.shardCursors };
+  }
+  const { DB, ...others } = positions;
+  return { cursorPosition: DB ?? endpoint.cursorPosition, shardCursors: { ...endpoint.shardCursors, ...others } };
+}
+
+/** Where an event sits in the endpoint's feed: the tenant's sequence, or the order of the shard it was read on. */
 const positionIn = (endpoint: WebhookEndpointRecord, e: StoredEvent) => (endpoint.tenantId !== null ? e.tenantSeq : e.seq);
 
 async function attempt(run: Run, url: string, headers: Record<string, string>, body: string): Promise<Outcome> {
@@ -129,7 +170,7 @@ async function attempt(run: Run, url: string, headers: Record<string, string>, b
   };
 }
 
-async function fail(run: Run, endpoint: WebhookEndpointRecord, failures: number, cursor: number, eventId: string | null, outcome: Outcome & { ok: false }) {
+async function fail(run: Run, endpoint: Claimed, failures: number, cursor: EndpointCursor, eventId: string | null, outcome: Outcome & { ok: false }) {
   const next = nextAttemptAt(run.scheduledTime, failures, outcome.retryAfterMs);
   await recordFailure(run.env.DB, endpoint.id, run.owner, {
     cursor,
@@ -155,31 +196,46 @@ async function fail(run: Run, endpoint: WebhookEndpointRecord, failures: number,
   });
 }
 
-async function deliverTo(run: Run, endpoint: WebhookEndpointRecord): Promise<void> {
+async function deliverTo(run: Run, endpoint: Claimed): Promise<void> {
   const d1 = run.env.DB;
-  const page = await readEvents(dbFor(d1), {
-    ...(endpoint.tenantId !== null ? { tenantId: endpoint.tenantId } : {}),
-    after: endpoint.cursorPosition,
-    limit: SCAN_PER_ENDPOINT,
+  const streams = streamsOf(run, endpoint);
+  const positions: Positions = Object.fromEntries(streams.map((shard) => [shard, positionOn(endpoint, shard)]));
+  const pages = await Promise.all(
+    streams.map((shard) => {
+      const rd = run.shards.get(shard)!;
+      const after = positions[shard]!;
+      return endpoint.tenantId !== null
+        ? readEvents(rd, { tenantId: endpoint.tenantId, after, limit: SCAN_PER_ENDPOINT })
+        : readShardFeed(rd, { after, limit: SCAN_PER_ENDPOINT }, COPIES_PASSED_PER_RUN);
+    }),
+  );
+  let expired = 0;
+  streams.forEach((shard, i) => {
+    const resumed = resumeAfterPruning(positions[shard]!, pages[i]!.prunedThrough);
+    positions[shard] = resumed.cursor;
+    expired += resumed.expired;
   });
-  let cursor = endpoint.cursorPosition;
-  const resumed = resumeAfterPruning(cursor, page.prunedThrough);
-  if (resumed.expired > 0) {
-    cursor = resumed.cursor;
-    await recordExpired(d1, endpoint.id, run.owner, cursor, resumed.expired);
-    run.report.expired += resumed.expired;
-    log("error", { type: "webhook-events-expired", webhookId: endpoint.id, tenantId: endpoint.tenantId, expired: resumed.expired, resumedAfter: cursor });
+  if (expired > 0) {
+    await recordExpired(d1, endpoint.id, run.owner, cursorOf(endpoint, positions), expired);
+    run.report.expired += expired;
+    log("error", { type: "webhook-events-expired", webhookId: endpoint.id, tenantId: endpoint.tenantId, expired, resumedAfter: positions });
   }
   const plan = planDeliveries(
-    cursor,
-    page.events.map((e) => ({ position: positionIn(endpoint, e), type: e.type, stored: e })),
+    positions,
+    streams.map((shard, i) => ({
+      stream: shard,
+      events: pages[i]!.events.map((e) => ({ position: positionIn(endpoint, e), type: e.type, occurredAt: e.occurredAt, stored: e })),
+      end: pages[i]!.position,
+    })),
     endpoint.types,
     run.eventsPerEndpoint,
   );
   run.report.skipped += plan.skipped;
+  // A shard's page read to its bound: more may wait there for the next run.
+  const more = pages.some((p) => p.more);
   if (plan.sends.length === 0) {
-    await releaseEndpoint(d1, endpoint.id, run.owner, plan.cursorAtEnd);
-    if (page.events.length === SCAN_PER_ENDPOINT) run.report.complete = false;
+    await releaseEndpoint(d1, endpoint.id, run.owner, cursorOf(endpoint, plan.cursorAtEnd));
+    if (more) run.report.complete = false;
     return;
   }
 
@@ -189,7 +245,7 @@ async function deliverTo(run: Run, endpoint: WebhookEndpointRecord): Promise<voi
   } catch (err) {
     if (!(err instanceof SecretUnreadable)) throw err;
     // WEBHOOK_SECRETS_KEY changed since the endpoint was registered: nothing can be signed until it is restored.
-    await fail(run, endpoint, endpoint.failures + 1, plan.sends[0]!.cursorBefore, null, { ok: false, status: null, error: "secret_unreadable" });
+    await fail(run, endpoint, endpoint.failures + 1, cursorOf(endpoint, plan.sends[0]!.cursorBefore), null, { ok: false, status: null, error: "secret_unreadable" });
     return;
   }
 
@@ -197,22 +253,59 @@ async function deliverTo(run: Run, endpoint: WebhookEndpointRecord): Promise<voi
   for (const step of plan.sends) {
     if (run.clock() >= run.deadline) {
       run.report.complete = false;
-      await releaseEndpoint(d1, endpoint.id, run.owner, step.cursorBefore);
+      await releaseEndpoint(d1, endpoint.id, run.owner, cursorOf(endpoint, step.cursorBefore));
       return;
     }
-    const message = webhookMessage(step.event.stored, "DB");
+    // The webhook-id is the event's id, which names the shard it was first written on (feed/events.ts).
+    const message = webhookMessage(step.event.stored, step.stream);
     const outcome = await attempt(run, endpoint.url, sign(message.id, message.body, new Date(run.clock())), message.body);
     if (!outcome.ok) {
-      await fail(run, endpoint, failures + 1, step.cursorBefore, message.id, outcome);
+      await fail(run, endpoint, failures + 1, cursorOf(endpoint, step.cursorBefore), message.id, outcome);
       return;
     }
     run.report.delivered += 1;
     failures = 0;
     // No row updated: the endpoint was deleted meanwhile (or, after a stall past the lease, another run took over).
-    if (!(await recordDelivered(d1, endpoint.id, run.owner, step.cursorAfter, run.clock()))) return;
+    if (!(await recordDelivered(d1, endpoint.id, run.owner, cursorOf(endpoint, step.cursorAfter), run.clock()))) return;
   }
-  await releaseEndpoint(d1, endpoint.id, run.owner, plan.cursorAtEnd);
-  if (plan.sends.length === run.eventsPerEndpoint || page.events.length === SCAN_PER_ENDPOINT) run.report.complete = false;
+  await releaseEndpoint(d1, endpoint.id, run.owner, cursorOf(endpoint, plan.cursorAtEnd));
+  if (plan.sends.length === run.eventsPerEndpoint || more) run.report.complete = false;
+}
+
+/**
+ * The endpoints this run delivers to: due ones (control database), those
+ * with an event after their position (asked of each shard they follow, one
+ * statement per shard), leased to this run (control database again, which
+ * checks due-ness once more so overlapping runs never share an endpoint).
+ */
+async function claimDue(run: Run, due: WebhookEndpointState[], started: number): Promise<Claimed[]> {
+  const probes = new Map<string, EventProbe[]>();
+  for (const e of due) {
+    const shards = e.tenantId === null ? [...run.shards.keys()] : e.tenantShard !== null && run.shards.has(e.tenantShard) ? [e.tenantShard] : [];
+    for (const shard of shards) probes.set(shard, [...(probes.get(shard) ?? []), { id: e.id, tenantId: e.tenantId, after: positionOn(e, shard) }]);
+  }
+  const found = await Promise.all(
+    [...probes].map(async ([shard, list]) => {
+      try {
+        return await endpointsWithEvents(run.shards.get(shard)!, list);
+      } catch (err) {
+        // This shard's endpoints wait; the others go on.
+        run.report.complete = false;
+        log("error", { type: "webhook-shard-failed", shard, ...errorFields(err) });
+        return new Set<string>();
+      }
+    }),
+  );
+  const withEvents = new Set(found.flatMap((set) => [...set]));
+  const claimed = await claimEndpoints(run.env.DB, {
+    ids: due.filter((e) => withEvents.has(e.id)).map((e) => e.id),
+    owner: run.owner,
+    scheduledTime: run.scheduledTime,
+    now: started,
+    leaseUntil: started + LEASE_MS,
+  });
+  const shardOf = new Map(due.map((e) => [e.id, e.tenantShard]));
+  return claimed.map((e) => ({ ...e, tenantShard: shardOf.get(e.id) ?? null }));
 }
 
 /** One delivery run at `scheduledTime`. */
@@ -229,21 +322,32 @@ export async function deliverWebhooks(env: Env, scheduledTime: number, options: 
     return report;
   }
   const started = clock();
-  const owner = crypto.randomUUID();
-  const claimed = await claimDueEndpoints(env.DB, { owner, scheduledTime, now: started, leaseUntil: started + LEASE_MS, limit: MAX_WEBHOOK_ENDPOINTS });
-  report.endpoints = claimed.length;
+  const due = await dueEndpoints(env.DB, { scheduledTime, now: started, limit: MAX_WEBHOOK_ENDPOINTS });
+  // Nothing due: no shard is asked anything.
+  if (due.length === 0) return report;
+  const shards = new Map<string, RequestDatabase>();
+  for (const opened of await onEveryShard(env, async (rd) => rd)) {
+    if (opened.ok) shards.set(opened.shard, opened.value);
+    else {
+      report.complete = false;
+      log("error", { type: "webhook-shard-failed", shard: opened.shard, ...errorFields(opened.error) });
+    }
+  }
   const run: Run = {
     env,
     key,
-    owner,
+    owner: crypto.randomUUID(),
     scheduledTime,
     deadline: started + (options.budgetMs ?? TIME_BUDGET_MS),
     clock,
     send: options.send ?? ((url, init) => fetch(url, init)),
     timeoutMs: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
     eventsPerEndpoint: options.eventsPerEndpoint ?? EVENTS_PER_ENDPOINT_PER_RUN,
+    shards,
     report,
   };
+  const claimed = await claimDue(run, due, started);
+  report.endpoints = claimed.length;
   const queue = [...claimed];
   const worker = async () => {
     for (let endpoint = queue.shift(); endpoint !== undefined; endpoint = queue.shift()) {
