@@ -147,6 +147,27 @@ export default defineConfig(
     },
   },
   {
+    // Tenant moves: the pure plan (steps, progress, budgets), checksums and the advancer. The SQL that
+    // copies, verifies and deletes is src/storage/tenant-copy.ts; the move row, src/storage/tenant-moves.ts.
+    files: ["src/moves/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/routes/**", "**/middleware/**", "**/provisioning/**", "**/licence/**", "**/webhooks/**", "hono", "hono/*"], message: "src/moves knows nothing of HTTP, provisioning, licences or webhooks." },
+            { group: ["drizzle-orm", "drizzle-orm/*"], message: "src/moves issues no D1 statement: src/storage/tenant-copy.ts and tenant-moves.ts do." },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.property.name=/^(prepare|batch|exec)$/]", message: "src/moves issues no D1 statement: src/storage/tenant-copy.ts and tenant-moves.ts do." },
+      ],
+    },
+  },
+  {
     // Node scripts (scripts/, bench/, .mjs configs) run on Node, not in workerd.
     files: ["**/*.mjs", "**/*.cjs", "scripts/**", "bench/**"],
     languageOptions: {

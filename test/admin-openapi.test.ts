@@ -249,6 +249,11 @@ describe("GET /admin/openapi.json", () => {
     await check("DELETE", "/admin/tenants/{id}/setup-links/{linkId}", `${tenant}/setup-links/${link.id}`);
     await check("DELETE", "/admin/tenants/{id}/setup-links/{linkId}", `${tenant}/setup-links/${link.id}`);
 
+    // One data shard here, so no move can start (test/shards/tenant-move-*.test.ts has the others' answers).
+    await check("POST", "/admin/tenants/{id}/move", `${tenant}/move`, { to: "DB" });
+    await check("GET", "/admin/tenants/{id}/move", `${tenant}/move`);
+    await check("DELETE", "/admin/tenants/{id}/move", `${tenant}/move`);
+
     const webhook = await check("POST", "/admin/webhooks", "/admin/webhooks", { url: "https://receiver.example.com/scim", tenantId: t.id, types: ["user.created"] });
     await check("POST", "/admin/webhooks", "/admin/webhooks", { url: "http://receiver.example.com/scim" });
     await check("GET", "/admin/webhooks", "/admin/webhooks");

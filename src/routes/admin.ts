@@ -32,7 +32,7 @@ import { errorReply, feedEventSchema, instant, mountedAt, noStoreHeader, noTenan
 import { oauthClientOperations, oauthClientRoutes } from "./admin-oauth-clients.js";
 import { AdminRequestError, adminErrorHandler, allShards, existingTenant, invalid, jsonBody, query, tenantData } from "./admin-request.js";
 import { leastLoaded, openShard, shardNames } from "../storage/shards.js";
-import { refuseWhileMoving } from "./admin-moves.js";
+import { moveOperations, moveRoutes, refuseWhileMoving } from "./admin-moves.js";
 import { adminRequestOperations, adminRequestRoutes } from "./admin-requests.js";
 import { webhookOperations, webhookRoutes } from "./admin-webhooks.js";
 import { setupLinkOperations, setupLinkRoutes } from "./admin-setup-links.js";
@@ -366,6 +366,8 @@ export function adminRoutes(): Hono<AppEnv> {
   admin.route("/webhooks", webhookRoutes());
   // Setup links: the customer's self-serve page for one tenant (src/routes/admin-setup-links.ts).
   admin.route("/tenants/:id/setup-links", setupLinkRoutes());
+  // Moving a tenant to another data shard (src/routes/admin-moves.ts, src/moves/).
+  admin.route("/tenants/:id/move", moveRoutes());
 
   // This API's OpenAPI 3.1 document, built from the operations below. Behind the admin token like
   // every admin route: it holds no secret, but nobody but the admin needs it.
@@ -517,6 +519,7 @@ export const documentedOperations: readonly Operation[] = [
     ...mountedAt("/tenants/:id", adminRequestOperations, tenantPath),
     ...mountedAt("/webhooks", webhookOperations),
     ...mountedAt("/tenants/:id/setup-links", setupLinkOperations, tenantPath),
+    ...mountedAt("/tenants/:id/move", moveOperations, tenantPath),
   ]),
   ...oauthOperations,
 ];

@@ -33,7 +33,11 @@ import { unauthorized } from "../scim-auth/index.js";
  * (docs/sharding.md), so the answer is per shard: a request that reaches the
  * shard a tenant has moved away from (a KV record not yet refreshed at that
  * location, for up to a minute after the switch) gets 503 with Retry-After,
- * and the identity provider retries on the new shard.
+ * and the identity provider retries on the new shard. A "moved" answer is
+ * not served from memory: such a request reads the row again (1 row), since
+ * a tenant may move back to that shard (src/moves/) and must be served there
+ * as soon as its routing says so. Those requests come only in the minute
+ * after a switch.
  */
 export const LIVENESS_TTL_MS = 10_000;
 const MAX_TENANTS = 10_000;
@@ -69,7 +73,7 @@ export const liveTenant = createMiddleware<AppEnv>(async (c, next) => {
   const now = Date.now();
   const entry = known.get(key);
   let state: TenantStateOnShard;
-  if (!entry) {
+  if (!entry || entry.state === "moved") {
     state = await tenantStateOnShard(database.d1, tenantId);
     remember(key, state, now);
   } else {
