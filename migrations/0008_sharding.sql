@@ -21,6 +21,7 @@ CREATE TABLE `tenant_moves` (
 	`lease_until` integer
 );
 --> statement-breakpoint
+CREATE INDEX `tenant_moves_state_idx` ON `tenant_moves` (`state`,`updated_at`);--> statement-breakpoint
 ALTER TABLE `events` ADD `origin` text;--> statement-breakpoint
 ALTER TABLE `tenants` ADD `shard` text DEFAULT 'DB' NOT NULL;--> statement-breakpoint
 ALTER TABLE `tenants` ADD `writes_paused_at` integer;--> statement-breakpoint

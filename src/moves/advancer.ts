@@ -1,5 +1,5 @@
 /**
- * The advancer: run by the scheduled handler on every trigger (src/index.ts),
+ * The advancer: run by the scheduled handler on every trigger (src/scheduled.ts),
  * it takes the moves under way, one lease each, and does a bounded amount of
  * work on them — `pagesPerRun` units (a page copied or compared, a chunk
  * deleted, a KV page, a routing step) within `timeBudgetMs` — saving the
@@ -36,7 +36,7 @@ export interface AdvanceOptions {
   budget?: Partial<MoveBudget>;
   /** Wall clock (ms): leases, the KV settling wait, timestamps. Date.now unless a test sets it. */
   clock?: () => number;
-  /** Called once a tenant's old copy is marked moved: src/index.ts makes this isolate forget its liveness (middleware/live-tenant). */
+  /** Called once a tenant's old copy is marked moved: src/scheduled.ts makes this isolate forget its liveness (middleware/live-tenant). */
   onSwitched?: (tenantId: string) => void;
   /**
    * Tests: end the run dead at its `units`-th unit of work, as if the isolate ended there — no lease
@@ -195,7 +195,7 @@ export async function runTenantMoves(env: MoveEnv, scheduledTime: number, option
     const report = await advanceTenantMoves(env, scheduledTime, options);
     if (report.moves > 0) log("info", { type: "tenant-moves", ...report, scheduledTime: new Date(scheduledTime).toISOString(), durationMs: Date.now() - started });
   } catch (err) {
-    // As for the licence sweep (src/index.ts): a redacted line, and an error that says only where to look.
+    // As for the licence sweep (src/scheduled.ts): a redacted line, and an error that says only where to look.
     log("error", { type: "tenant-moves-failed", ...errorFields(err) });
     // eslint-disable-next-line preserve-caught-error
     throw new Error("Tenant move run failed; see the log line of type tenant-moves-failed.");

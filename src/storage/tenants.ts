@@ -9,7 +9,7 @@
  */
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "./database.js";
-import { tenants, tenantStats } from "./schema.js";
+import { tenantMoves, tenants, tenantStats } from "./schema.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
 import { purgeTenantOAuthClients } from "./oauth-clients.js";
 import { purgeTenantTokens } from "./tokens.js";
@@ -347,7 +347,12 @@ export async function deleteTenant(
   await purgeTenantOAuthClients(db, kv, tenantId);
   // The control database's copy row is the control row itself: it goes last, with the id.
   for (const shard of shards) await purgeTenantData(shard.db, tenantId, { keepCopy: shard.binding === control.binding });
-  await db.batch([db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId)), db.delete(tenants).where(eq(tenants.id, tenantId))]);
+  // Its moves' record goes with it: a tenant created later under this id has moved nowhere.
+  await db.batch([
+    db.delete(tenantMoves).where(eq(tenantMoves.tenantId, tenantId)),
+    db.delete(tenantStats).where(eq(tenantStats.tenantId, tenantId)),
+    db.delete(tenants).where(eq(tenants.id, tenantId)),
+  ]);
   return true;
 }
 
@@ -355,11 +360,12 @@ export async function deleteTenant(
  * A tenant's data on one database, in bounded chunks: users, groups,
  * memberships, licences, its events (the feed's numbering stays above what is
  * deleted, so no other tenant's event ever takes a number seen before), its
- * provisioning log, counters and copy. Also what a move's clean-up and
- * roll-back run on the shard they leave (src/moves/), keeping the copy row
- * there when asked to (`keepCopy`).
+ * provisioning log, counters and — unless `keepCopy` (the control
+ * database's copy row is the control row, deleted last) — its copy row.
+ * Tenant deletion only; a move deletes its copies in its own bounded units
+ * (src/storage/tenant-copy.ts).
  */
-export async function purgeTenantData(db: Database, tenantId: string, options: { keepCopy?: boolean; keepEvents?: boolean } = {}): Promise<void> {
+export async function purgeTenantData(db: Database, tenantId: string, options: { keepCopy?: boolean } = {}): Promise<void> {
   const n = PURGE_CHUNK_ROWS;
   await purgeInChunks(
     db,
@@ -381,15 +387,13 @@ export async function purgeTenantData(db: Database, tenantId: string, options: {
     () => sql`DELETE FROM groups WHERE tenant_id = ${tenantId} AND id IN
       (SELECT id FROM groups WHERE tenant_id = ${tenantId} LIMIT ${n})`,
   );
-  if (!options.keepEvents) {
-    // Its change feed too: events carry the tenant's personal data, and a tenant id taken again must start clean.
-    await db.run(sql`INSERT INTO event_feed (id, seq_floor) VALUES (1, COALESCE((SELECT max(seq) FROM events), 0))
-      ON CONFLICT (id) DO UPDATE SET seq_floor = max(seq_floor, excluded.seq_floor)`);
-    await purgeInChunks(
-      db,
-      () => sql`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE tenant_id = ${tenantId} ORDER BY tenant_seq LIMIT ${n})`,
-    );
-  }
+  // Its change feed too: events carry the tenant's personal data, and a tenant id taken again must start clean.
+  await db.run(sql`INSERT INTO event_feed (id, seq_floor) VALUES (1, COALESCE((SELECT max(seq) FROM events), 0))
+    ON CONFLICT (id) DO UPDATE SET seq_floor = max(seq_floor, excluded.seq_floor)`);
+  await purgeInChunks(
+    db,
+    () => sql`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE tenant_id = ${tenantId} ORDER BY tenant_seq LIMIT ${n})`,
+  );
   // Its provisioning log: a tenant id taken again must not see the old tenant's requests. No entry is
   // written once deleted_at is set (storage/request-log.ts), so none can come after this.
   await purgeInChunks(

@@ -152,6 +152,9 @@ export async function touchToken(db: Database, tenantId: string, tokenId: string
     );
 }
 
+/** Keys rewritten per call of rewriteTokenShard. */
+export const REWRITE_PAGE = 100;
+
 /**
  * Points every KV token record of a tenant (static tokens and OAuth access
  * tokens) at `shard`, keeping each key's expiration: the switch of a tenant
@@ -159,7 +162,8 @@ export async function touchToken(db: Database, tenantId: string, tokenId: string
  * undefined when every key is rewritten, so a run can stop and resume.
  */
 export async function rewriteTokenShard(kv: KVNamespace, tenantId: string, shard: string, cursor?: string): Promise<string | undefined> {
-  const page: KVNamespaceListResult<unknown, string> = await kv.list({ prefix: `token:${tenantId}:`, ...(cursor ? { cursor } : {}) });
+  // One page is at most REWRITE_PAGE keys, so one unit of a move's work makes at most 2 × REWRITE_PAGE KV calls.
+  const page: KVNamespaceListResult<unknown, string> = await kv.list({ prefix: `token:${tenantId}:`, limit: REWRITE_PAGE, ...(cursor ? { cursor } : {}) });
   await Promise.all(
     page.keys.map(async (k) => {
       const record = await kv.get<TokenRecord>(k.name, "json");

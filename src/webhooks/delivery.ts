@@ -373,7 +373,7 @@ export async function runWebhookDeliveries(env: Env, scheduledTime: number): Pro
       log(report.complete ? "info" : "warn", { type: "webhook-deliveries", ...report, scheduledTime: new Date(scheduledTime).toISOString(), durationMs: Date.now() - started });
     }
   } catch (err) {
-    // As for the licence sweep (src/index.ts): a redacted line, and an error that says only where to look.
+    // As for the licence sweep (src/scheduled.ts): a redacted line, and an error that says only where to look.
     log("error", { type: "webhook-deliveries-failed", ...errorFields(err) });
     // eslint-disable-next-line preserve-caught-error
     throw new Error("Webhook delivery run failed; see the log line of type webhook-deliveries-failed.");

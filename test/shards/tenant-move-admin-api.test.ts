@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { admin, createTenant } from "../support/admin-client.js";
-import { moveOf, runMove, startMove, TestClock } from "./tenant-move-driver.js";
+import { binding, holdings, moveOf, NOTHING, runMove, SHARDS, startMove, TestClock } from "./tenant-move-driver.js";
 
 async function refusal(method: string, path: string, body?: unknown): Promise<{ status: number; error: string; fields: string[] }> {
   const res = await admin(method, path, body);
@@ -58,6 +58,9 @@ describe("the move routes", () => {
     await startMove("reborn", "DB_3");
     await runMove("reborn", new TestClock());
     expect((await admin("DELETE", "/admin/tenants/reborn")).status).toBe(204);
+    // The delete took the moves' record with it, and purged every shard: the old copy's tombstone and events too.
+    expect(await binding("DB").prepare(`SELECT count(*) AS n FROM tenant_moves WHERE tenant_id = 'reborn'`).first("n")).toBe(0);
+    for (const shard of SHARDS) expect(await holdings(shard, "reborn")).toEqual(NOTHING);
     await createTenant({ id: "reborn", name: "Second", shard: "DB_3" });
     expect((await refusal("GET", "/admin/tenants/reborn/move")).status).toBe(404);
     expect((await refusal("DELETE", "/admin/tenants/reborn/move")).status).toBe(404);
