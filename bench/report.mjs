@@ -74,6 +74,109 @@ export function renderSummary(results) {
   return out.join("\n");
 }
 
+const kib = (b) => (b === undefined || b === null || !Number.isFinite(b) ? "—" : b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+
+/** "DB 5–6 · DB_2 5–6": statements one request sent to each binding, min–max. */
+function statementsCell(statements) {
+  return Object.entries(statements ?? {})
+    .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))
+    .map(([binding, r]) => `${binding} ${rows(r)}`)
+    .join(" · ");
+}
+
+/**
+ * The multi-tenant runs over 1, 2 … data shards and the bytes per user on
+ * disk (shards.mjs).
+ * @param {any} results
+ */
+export function renderShards(results) {
+  const sh = results.shards;
+  const out = [];
+  if (!sh) return "";
+  const c = sh.config;
+  out.push("## Many tenants over several data shards");
+  out.push("");
+  out.push(
+    `${n0(c.tenants)} tenants of ${n0(c.usersPerTenant)} seeded users (each in a licensing group, plus ${c.teamsPerTenant} empty groups), placed round-robin on the data shards (D1 bindings DB, DB_2 …; \`DATA_SHARDS\` set per run; DB is also the control database). ` +
+      `${c.connections} connections send Entra's mix — ${c.mix.map((m) => `${m.weight} % ${m.label}`).join(", ")} — each request for a tenant drawn at random; ` +
+      `${c.rounds} round(s) × ${c.durationS} s per shard count${c.rounds > 1 ? ", the first on the worker that seeded the tenants, the others interleaved across the shard counts (1, 2, 4, 1, 2, 4 …) each on a freshly started wrangler dev" : ""}, every round after a ${c.warmupS} s warm-up round (not in the figures); req/s and latency the median of the rounds. Every response's \`x-d1-statements-by-binding\` is checked. ` +
+      `One wrangler dev (one workerd process, every local D1 a SQLite file in it) and the load generator share the machine${sh.loadAverage?.before ? ` (load average ${sh.loadAverage.before.map((x) => x.toFixed(2)).join(" / ")} before, ${sh.loadAverage.after?.map((x) => x.toFixed(2)).join(" / ") ?? "—"} after)` : ""}.`,
+  );
+  out.push("");
+  out.push("| data shards | tenants per shard | req/s | each round | p50 ms | p99 ms | requests | non-2xx / errors | requests served by each shard | on another or several bindings | CPU busy: all / workerd / wrangler proxy / load generator / other |");
+  out.push("|---:|---|---:|---|---:|---:|---:|---:|---|---:|---|");
+  for (const r of sh.runs) {
+    if (r.status !== "ok") {
+      out.push(`| ${r.shards} | **${r.status}**: ${cell(r.note ?? "")} | | | | | | | | | |`);
+      continue;
+    }
+    const per = Object.entries(r.tenantsPerShard ?? {}).map(([s, n]) => `${s} ${n}`).join(", ");
+    const served = Object.entries(r.requestsByShard ?? {}).sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })).map(([s, n]) => `${s} ${n0(n)}`).join(", ");
+    const cpu = r.cpu ? [r.cpu.busy, r.cpu.workerd, r.cpu.proxy, r.cpu.loadGenerator, r.cpu.other].map((x) => `${x} %`).join(" / ") : "—";
+    const each = (r.roundFigures ?? []).map((x) => n0(x.rps)).join(" / ");
+    out.push(`| ${r.shards} | ${per} | ${n0(r.rps)} | ${each} | ${n1(r.p50)} | ${n1(r.p99)} | ${n0(r.requests)} | ${n0(r.non2xx)} / ${n0(r.errors)} | ${served} | ${n0(r.misrouted.count + r.misrouted.missingHeader)} | ${cpu} |`);
+  }
+  if (sh.runs.some((r) => r.cpu)) {
+    out.push("");
+    out.push(
+      `CPU: the median over the rounds of the shares of the machine's capacity (${sh.runs.find((r) => r.cpu).cpu.cores} cores × the round's wall time) from /proc: all processes; workerd, which runs the worker and every local D1 (100 % = both cores); wrangler's Node proxy in front of it; this process (autocannon); and the rest of the machine. With the cores busy, a run measures the machine; more shards only shorten the wait for a database's one writer.`,
+    );
+  }
+  out.push("");
+  out.push("Per operation: latency over every round, and the statements one request sent to each D1 binding (min–max over the requests that binding served; a request sends to one binding only).");
+  out.push("");
+  out.push("| operation | data shards | requests | p50 ms | p99 ms | statements per binding | rows read | rows written |");
+  out.push("|---|---:|---:|---:|---:|---|---:|---:|");
+  for (const m of c.mix) {
+    for (const r of sh.runs.filter((x) => x.status === "ok")) {
+      const o = r.perOp?.[m.key];
+      if (!o) continue;
+      out.push(`| ${cell(m.label)} (${m.weight} %) | ${r.shards} | ${n0(o.requests)} | ${n1(o.p50)} | ${n1(o.p99)} | ${statementsCell(o.statements)} | ${rows(o.rowsRead)} | ${rows(o.rowsWritten)} |`);
+    }
+  }
+  if (sh.routing) out.push("", `- Budget ${sh.routing.text} (${n0(sh.routing.requests)} requests, warm-up included): ${sh.routing.met === true ? "✅ met" : sh.routing.met === false ? `❌ not met (${cell(sh.routing.why)})` : "? not measured"}`);
+  const b = sh.bytes;
+  if (b) {
+    const share = (t) => b.byTable[t] ?? 0;
+    const known = ["users", "memberships", "licences", "groups", "events", "request_log"];
+    const other = Object.entries(b.byTable).filter(([t]) => !known.includes(t)).reduce((s, [, v]) => s + v, 0);
+    const line = (label, t, rowsOf) => `| ${label} | ${rowsOf === undefined ? "—" : r2(rowsOf / b.users)} | ${n0(share(t))} | ${n0(b.compactByTable[t] ?? 0)} | ${((100 * share(t)) / b.total).toFixed(1)} % |`;
+    out.push("");
+    out.push("## Bytes per user on disk");
+    out.push("");
+    out.push(
+      `${n0(b.users)} users provisioned through the SCIM API into an empty data shard (${b.shard}), shaped like Entra's default attribute mapping (\`POST /Users\` body ${n0(b.userBodyBytes)} bytes: userName, externalId, name, displayName, title, preferredLanguage, work email, work and mobile phone, work address, employeeNumber, department, location), ` +
+        `then added to ${b.groupsPerUser} groups each (one licensing) in PATCHes of 100 members: ${n0(b.requests)} SCIM requests. Its SQLite file measured with wrangler dev stopped, before and after (page count × page size, the WAL folded in; \`dbstat\` per table, indexes included), and again after \`VACUUM INTO\` a copy.`,
+    );
+    out.push("");
+    out.push("| table (with its indexes) | rows per user | bytes per user, as written | after VACUUM | share |");
+    out.push("|---|---:|---:|---:|---:|");
+    out.push(line("users", "users", b.rows.users));
+    out.push(line("memberships", "memberships", b.rows.memberships));
+    out.push(line("licences", "licences", b.rows.licences));
+    out.push(line("groups", "groups", b.rows.groups));
+    out.push(line("events (change feed, kept 30 days)", "events", b.rows.events));
+    out.push(line("request_log (provisioning log, kept 30 days)", "request_log", b.rows.request_log));
+    if (other) out.push(`| other (tenants, tenant_stats, schema) | — | ${n0(other)} | — | ${((100 * other) / b.total).toFixed(1)} % |`);
+    out.push(`| **total** (file growth / users) | | **${n0(b.total)}** | **${n0(b.compact)}** | 100 % |`);
+    out.push("");
+    out.push(
+      `- Per change-feed event: ${n0(b.perEvent)} bytes; per provisioning-log entry: ${n0(b.perLogEntry)} bytes. The file grew from ${kib(b.before.bytes)} to ${kib(b.after.bytes)} (${n0(b.freePages)} free pages after).`,
+    );
+    out.push(
+      `- Without the 30-day history (events and log): ${n0(b.total - share("events") - share("request_log"))} bytes per user as written.`,
+    );
+  }
+  if (results.rows.length === 0 && results.problems?.length) {
+    out.push("");
+    out.push("## Problems");
+    out.push("");
+    for (const p of results.problems) out.push(`- ${p}`);
+  }
+  out.push("");
+  return out.join("\n");
+}
+
 /** @param {any} results */
 export function renderMarkdown(results) {
   const { meta, healthz } = results;
@@ -83,6 +186,13 @@ export function renderMarkdown(results) {
   out.push(`- Machine: ${meta.machine.cores} cores (${meta.machine.cpu}), ${meta.machine.memoryGiB} GiB memory, ${meta.machine.platform}`);
   out.push(`- Node ${meta.node}, wrangler ${meta.wrangler}, commit ${meta.commit}`);
   out.push(`- Command: \`${meta.command}\``);
+  if (meta.machine.loadAverage) out.push(`- Load average at the start (1 / 5 / 15 min): ${meta.machine.loadAverage.join(" / ")}`);
+  if (results.rows.length === 0) {
+    // `--scenario shards`: the single-database part did not run.
+    out.push("");
+    out.push(renderShards(results));
+    return out.join("\n");
+  }
   out.push(
     `- Load: autocannon, ${meta.options.connections} connections, ${meta.options.rounds} round(s) × ${meta.options.duration} s per operation and size (median of rounds); rows from \`x-d1-rows-read\` / \`x-d1-rows-written\` on ${meta.options.samples} sampled requests (range shown when they differ)`,
   );
@@ -176,6 +286,10 @@ export function renderMarkdown(results) {
     out.push("## Problems");
     out.push("");
     for (const p of results.problems) out.push(`- ${p}`);
+  }
+  if (results.shards) {
+    out.push("");
+    out.push(renderShards(results));
   }
   out.push("");
   out.push("![Rows read per operation vs tenant size](rows-read.svg)");

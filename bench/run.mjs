@@ -15,6 +15,7 @@ import { measure } from "./load.mjs";
 import { writeReport } from "./report.mjs";
 import { BUDGETS, BURST_USER_PATHS, BURST_WRITERS, HOSTILE_BUDGET, PATCH_OP, SCENARIOS, hostileRequests, licenceFlipBody, lookupOnly, sizeContext } from "./scenarios.mjs";
 import { TenantLayout, compareShapes, groupBody, sweepSeedSql, tenantSeedSql, userBody } from "./seed.mjs";
+import { runShards } from "./shards.mjs";
 import { WranglerDev, benchWranglerConfig, freePort, killAllSync, runWranglerOk, wranglerVersion } from "./wrangler-process.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,10 +41,15 @@ let persistDir = "";
 let configPath = "";
 let stopping = false;
 
+/** The shard part's own persist directory and its current wrangler dev (shards.mjs). */
+let shardPersistDir = "";
+const shardState = { dev: undefined };
+
 async function cleanup() {
   if (dev) await dev.stop().catch(() => undefined);
+  if (shardState.dev) await shardState.dev.stop().catch(() => undefined);
   killAllSync("SIGKILL");
-  if (persistDir && !opts.keep) rmSync(persistDir, { recursive: true, force: true });
+  for (const dir of [persistDir, shardPersistDir]) if (dir && !opts.keep) rmSync(dir, { recursive: true, force: true });
 }
 
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
@@ -97,7 +103,6 @@ async function main() {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const outDir = path.resolve(opts.out ?? path.join(ROOT, "bench", "results", stamp));
   mkdirSync(outDir, { recursive: true });
-  persistDir = mkdtempSync(path.join(os.tmpdir(), "scim-edge-bench-"));
   const runTag = randomBytes(3).toString("hex");
 
   results.meta = {
@@ -107,6 +112,8 @@ async function main() {
       cpu: os.cpus()[0]?.model?.trim() ?? "unknown",
       memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      // Other work on the machine moves the figures: the 1, 5 and 15 min load averages at the start.
+      loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
     },
     node: process.version,
     wrangler: await wranglerVersion(ROOT),
@@ -114,8 +121,36 @@ async function main() {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     options: { ...opts, help: undefined },
   };
-  log(`node ${process.version}, wrangler ${results.meta.wrangler}, commit ${results.meta.commit}; persist ${persistDir}`);
+  log(`node ${process.version}, wrangler ${results.meta.wrangler}, commit ${results.meta.commit}`);
+  if (opts.scenario !== "shards") await sizesPart(runTag);
+  if (opts.scenario !== "sizes") {
+    shardPersistDir = mkdtempSync(path.join(os.tmpdir(), "scim-edge-bench-shards-"));
+    log(`shards: persist ${shardPersistDir}`);
+    await runShards({ opts, root: ROOT, persistDir: shardPersistDir, log, results, state: shardState, adminToken: randomBytes(24).toString("base64url") });
+  }
 
+  const md = writeReport(outDir, results);
+  process.stdout.write(`${md}\n`);
+  log(`results in ${path.relative(process.cwd(), outDir) || outDir} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+
+  const broken =
+    results.rows.some((r) => r.budget?.met === false) || results.sweep?.budget?.met === false || results.worstBudget?.met === false || results.shards?.routing?.met === false;
+  const unmeasured = results.rows.some((r) => r.status !== "ok") || results.sweep?.error || results.problems.length > 0;
+  if (broken) {
+    log("a D1 row budget is broken");
+    return 1;
+  }
+  if (unmeasured) {
+    log("some operations could not be measured (see the table)");
+    return 2;
+  }
+  return 0;
+}
+
+/** The single-database run: seed check, sweep, /healthz, every operation at every size. */
+async function sizesPart(runTag) {
+  persistDir = mkdtempSync(path.join(os.tmpdir(), "scim-edge-bench-"));
+  log(`persist ${persistDir}`);
   configPath = path.join(persistDir, "wrangler.bench.toml");
   writeFileSync(configPath, benchWranglerConfig(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8"), ROOT));
   log("applying migrations");
@@ -148,21 +183,7 @@ async function main() {
   judgeWorst();
 
   await dev.stop();
-  const md = writeReport(outDir, results);
-  process.stdout.write(`${md}\n`);
-  log(`results in ${path.relative(process.cwd(), outDir) || outDir} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-
-  const broken = results.rows.some((r) => r.budget?.met === false) || results.sweep?.budget?.met === false || results.worstBudget?.met === false;
-  const unmeasured = results.rows.some((r) => r.status !== "ok") || results.sweep?.error || results.problems.length > 0;
-  if (broken) {
-    log("a D1 row budget is broken");
-    return 1;
-  }
-  if (unmeasured) {
-    log("some operations could not be measured (see the table)");
-    return 2;
-  }
-  return 0;
+  dev = undefined;
 }
 
 /**
@@ -559,7 +580,8 @@ main()
   })
   .catch(async (err) => {
     log(`error: ${err.stack ?? err.message}`);
-    if (dev) log(`last wrangler output:\n${dev.recent.slice(-30).join("\n")}`);
+    const last = dev ?? shardState.dev;
+    if (last) log(`last wrangler output:\n${last.recent.slice(-30).join("\n")}`);
     await cleanup();
     process.exit(3);
   });

@@ -121,7 +121,7 @@ export async function wranglerVersion(cwd) {
  */
 export class WranglerDev {
   /**
-   * @param {{ cwd: string, persistTo: string, port: number, adminToken: string, testScheduled?: boolean, config?: string }} options
+   * @param {{ cwd: string, persistTo: string, port: number, adminToken: string, testScheduled?: boolean, config?: string, vars?: Record<string, string> }} options
    */
   constructor(options) {
     this.options = options;
@@ -136,7 +136,7 @@ export class WranglerDev {
   }
 
   start() {
-    const { cwd, persistTo, port, adminToken, testScheduled, config } = this.options;
+    const { cwd, persistTo, port, adminToken, testScheduled, config, vars = {} } = this.options;
     const args = [
       wranglerBin(),
       "dev",
@@ -155,6 +155,8 @@ export class WranglerDev {
     ];
     if (testScheduled) args.push("--test-scheduled");
     if (config) args.push("--config", config);
+    // Over the config's [vars] (the shard runs set DATA_SHARDS this way).
+    for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
     const child = spawn(process.execPath, args, {
       cwd,
       env: { ...process.env, ...quietEnv() },
