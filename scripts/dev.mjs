@@ -4,7 +4,8 @@
  *
  * 1. .dev.vars with a random ADMIN_TOKEN if it has none (never a built-in
  *    admin secret), printed.
- * 2. Local D1 migrations, the standard way (`wrangler d1 migrations apply DB --local`).
+ * 2. Local D1 migrations on every database of wrangler.toml — DB and each data
+ *    shard of DATA_SHARDS — as `npm run db:migrate:local` does (scripts/migrate.mjs).
  * 3. `wrangler dev` on 127.0.0.1:$PORT (default 8787), waited for via /healthz.
  * 4. A `demo` tenant (created or reused) and a fresh token, printed as the
  *    Tenant URL and Secret Token an identity provider asks for.
@@ -17,6 +18,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { migrateAll } from "./migrate.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "node_modules", ".bin");
@@ -111,15 +113,6 @@ function ensureWebhookSecretsKey() {
   return true;
 }
 
-function runToEnd(args) {
-  return new Promise((resolve, reject) => {
-    // CI=true: wrangler asks no confirmation question.
-    const child = wrangler(args, { stdio: ["ignore", "inherit", "inherit"], env: { ...childEnv, CI: "true" }, detached: false });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args.join(" ")} exited with ${code}`))));
-  });
-}
-
 async function waitForHealth(child) {
   for (let attempt = 0; attempt < HEALTH_ATTEMPTS; attempt++) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
@@ -150,7 +143,7 @@ async function main() {
   if (ensureWebhookSecretsKey()) console.log(`Added a WEBHOOK_SECRETS_KEY to .dev.vars.`);
 
   console.log("Applying local D1 migrations…");
-  await runToEnd(["d1", "migrations", "apply", "DB", "--local"]);
+  await migrateAll({ remote: false });
 
   console.log(`Starting wrangler dev on ${ORIGIN}…`);
   const dev = wrangler(["dev", "--port", String(PORT), "--ip", "127.0.0.1", "--test-scheduled", "--show-interactive-dev-session=false"], {

@@ -3,6 +3,10 @@
  * support without `npm start`: migrations applied with
  * `wrangler d1 migrations apply DB --local --persist-to DIR`, then
  * `wrangler dev --persist-to DIR --port PORT --var ADMIN_TOKEN:SECRET --var WEBHOOK_SECRETS_KEY:KEY --test-scheduled`.
+ * With `config` (a generated wrangler config, e.g. three shards:
+ * ./sharded-config.ts), every database of it is migrated with the project's
+ * own `node scripts/migrate.mjs --local --config FILE --persist-to DIR`
+ * (what `npm run db:migrate:local` runs), and `wrangler dev --config FILE`.
  * For the "e2e" vitest project (plain Node); it lives under test/e2e/ because
  * tsconfig.node.json (Node types) covers test/e2e/ and tsconfig.json (workerd
  * types) covers the rest of test/.
@@ -34,6 +38,8 @@ export interface StartOptions {
   adminToken?: string;
   /** Attempts of GET /healthz, 250 ms apart: bounded, never a fixed sleep before the first request. */
   healthAttempts?: number;
+  /** A wrangler config file in place of the project's wrangler.toml (absolute `main` and `migrations_dir`). */
+  config?: string;
 }
 
 /** The child's environment: the pinned Node first on PATH (package.json "node"), no prompts, no telemetry. */
@@ -49,14 +55,14 @@ function childEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function run(args: string[]): Promise<string> {
+function run(args: string[], command = path.join(BIN, "wrangler")): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(BIN, "wrangler"), args, { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${out}`))));
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(command)} ${args.join(" ")} exited ${code}:\n${out}`))));
   });
 }
 
@@ -93,11 +99,13 @@ export async function startWranglerDev(options: StartOptions = {}): Promise<Wran
   const ownDir = options.persistTo === undefined;
   const persistTo = options.persistTo ?? (await mkdtemp(path.join(tmpdir(), "scim-edge-e2e-")));
   const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
-  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+  if (options.config === undefined) await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+  else await run([path.join(ROOT, "scripts", "migrate.mjs"), "--local", "--config", options.config, "--persist-to", persistTo], process.execPath);
 
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const args = ["dev", "--persist-to", persistTo, "--port", String(port), "--ip", "127.0.0.1", "--var", `ADMIN_TOKEN:${adminToken}`, "--var", `WEBHOOK_SECRETS_KEY:${randomBytes(32).toString("base64url")}`, "--test-scheduled"];
+  if (options.config !== undefined) args.push("--config", options.config);
   const child = spawn(path.join(BIN, "wrangler"), args, { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
   let log = "";
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
