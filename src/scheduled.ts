@@ -24,7 +24,8 @@ export async function runScheduled(controller: ScheduledController, env: Env, ct
   const at = controller.scheduledTime;
   // A move's clock (leases, the wait for KV's cache) is the wall clock, moved forward to the scheduled
   // time when that is later: never in production (a run starts after its time), but under wrangler dev
-  // `/__scheduled?time=<ms>` then steps a move through its waits without waiting (docs/sharding.md).
+  // Miniflare's `/cdn-cgi/local/scheduled?cron=…&time=<ms>` then steps a move through its waits without
+  // waiting (docs/sharding.md; wrangler's own `/__scheduled` passes no time).
   const ahead = Math.max(0, at - Date.now());
   const jobs: Array<Promise<void>> = [
     // At a switch, this isolate forgets what it knew of the tenant's copies.

@@ -55,7 +55,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 
 /**
  * When the next attempt is due, `now` being the run's scheduled time (the
- * planning clock: tests move it with `/__scheduled?time=`).
+ * planning clock: tests move it with Miniflare's `/cdn-cgi/local/scheduled?time=`).
  */
 export function nextAttemptAt(now: number, failures: number, retryAfterMs?: number): number {
   const asked = retryAfterMs === undefined ? 0 : Math.min(Math.max(retryAfterMs, 0), MAX_RETRY_DELAY_MS);

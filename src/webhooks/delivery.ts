@@ -12,9 +12,9 @@
  *
  * Two clocks, on purpose:
  * - the run's `scheduledTime` plans: which endpoints are due, when the next
- *   attempt is. `GET /__scheduled?cron=*+*+*+*+*&time=<ms>` under wrangler
- *   dev runs a delivery "at" any time, so tests step through the back-off
- *   without waiting;
+ *   attempt is. Miniflare's `GET /cdn-cgi/local/scheduled?cron=*+*+*+*+*&time=<ms>`
+ *   under wrangler dev runs a delivery "at" any time, so tests step through
+ *   the back-off without waiting;
  * - the wall clock (`clock`) times the run: its budget, the lease, the
  *   `webhook-timestamp` a receiver checks against its own clock, and the
  *   success / failure times shown in the listing.
