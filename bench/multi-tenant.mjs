@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { cpuShare, cpuSnapshot } from "./cpu-share.mjs";
 import { median } from "./load.mjs";
 import { PATCH_OP, permutation } from "./scenarios.mjs";
-import { TenantLayout, userBody } from "./seed.mjs";
+import { TenantLayout, newUserBody } from "./seed.mjs";
 
 /** Empty groups seeded per tenant: the targets of the member adds. */
 export const TEAMS = 5;
@@ -60,13 +60,7 @@ export class LoadTenant {
         return { method: "GET", path: `${this.scimPath}/Users?filter=${enc(`userName eq "${name}"`)}` };
       }
       case "create": {
-        const n = this.n.create++;
-        const body = userBody(L, 0);
-        body.userName = `Load.New-${this.runTag}-${n}@Example.com`;
-        body.externalId = randomUUID();
-        body.emails = [{ primary: true, type: "work", value: `load.new-${this.runTag}-${n}@example.com` }];
-        body.displayName = `New ${n}`;
-        body.name = { givenName: "New", familyName: `User${n}` };
+        const body = newUserBody(L, "Load", this.runTag, this.n.create++);
         return { method: "POST", path: `${this.scimPath}/Users`, body: JSON.stringify(body) };
       }
       case "update": {

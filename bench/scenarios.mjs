@@ -4,7 +4,7 @@
 // (DELETE, member changes) also say how many targets are left.
 
 import { randomUUID } from "node:crypto";
-import { GROUP_EXT_URN, LICENCE_ATTR, USER_EXT_URN, USER_SCHEMA, userBody } from "./seed.mjs";
+import { GROUP_EXT_URN, LICENCE_ATTR, USER_EXT_URN, USER_SCHEMA, newUserBody } from "./seed.mjs";
 
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -174,13 +174,7 @@ export const SCENARIOS = [
     ok: ok(201),
     make: (c) => ({
       next: () => {
-        const n = c.postCounter++;
-        const body = userBody(c.L, 0);
-        body.userName = `Bench.New-${c.runTag}-${n}@Example.com`;
-        body.externalId = randomUUID();
-        body.emails = [{ primary: true, type: "work", value: `bench.new-${c.runTag}-${n}@example.com` }];
-        body.displayName = `New ${n}`;
-        body.name = { givenName: "New", familyName: `User${n}` };
+        const body = newUserBody(c.L, "Bench", c.runTag, c.postCounter++);
         return { method: "POST", path: `${c.scimPath}/Users`, body: JSON.stringify(body) };
       },
       onResponse: (status, body) => {

@@ -101,6 +101,21 @@ export class TenantLayout {
  * order, then extensions; sub-attributes in the order sent).
  * @param {TenantLayout} L
  */
+/**
+ * A user the load creates (POST /Users): the layout's user shape with a
+ * fresh userName, externalId and work email, `<prefix>.New-<runTag>-<n>`, so
+ * no two runs or requests collide.
+ */
+export function newUserBody(L, prefix, runTag, n) {
+  const body = userBody(L, 0);
+  body.userName = `${prefix}.New-${runTag}-${n}@Example.com`;
+  body.externalId = randomUUID();
+  body.emails = [{ primary: true, type: "work", value: `${prefix.toLowerCase()}.new-${runTag}-${n}@example.com` }];
+  body.displayName = `New ${n}`;
+  body.name = { givenName: "New", familyName: `User${n}` };
+  return body;
+}
+
 export function userBody(L, i) {
   return {
     schemas: [USER_SCHEMA, ENTERPRISE_URN, USER_EXT_URN],

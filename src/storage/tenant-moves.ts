@@ -11,6 +11,7 @@
  */
 import { eq } from "drizzle-orm";
 import type { Database } from "./database.js";
+import { rowMapper } from "./rows.js";
 import { tenantMoves } from "./schema.js";
 import { isLostRace, lostRaceGuard } from "./write-guard.js";
 
@@ -48,25 +49,7 @@ export async function activeMove(db: Database, tenantId: string): Promise<Tenant
 }
 
 /** A D1 row of tenant_moves (snake_case) as the schema types it. */
-function moveFromRow(r: Record<string, unknown>): TenantMoveRow {
-  return {
-    tenantId: r.tenant_id as string,
-    id: r.id as string,
-    fromShard: r.from_shard as string,
-    toShard: r.to_shard as string,
-    state: r.state as string,
-    progress: r.progress as string,
-    verification: (r.verification as string | null) ?? null,
-    error: (r.error as string | null) ?? null,
-    rowsCopied: r.rows_copied as number,
-    startedAt: r.started_at as number,
-    updatedAt: r.updated_at as number,
-    switchedAt: (r.switched_at as number | null) ?? null,
-    finishedAt: (r.finished_at as number | null) ?? null,
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    leaseUntil: (r.lease_until as number | null) ?? null,
-  };
-}
+const moveFromRow = rowMapper(tenantMoves);
 
 /**
  * Records a new move (state `copying`), replacing the tenant's previous one

@@ -7,15 +7,13 @@
  * shard's retention passed it, a move's copies left out (they stay in the
  * tenant's feed), and a page that reads a bounded number of rows per shard.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { pruneEvents } from "../../src/feed/retention.js";
 import { admin } from "../support/admin-client.js";
 import { createUser, patchUser } from "../support/licences.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { eventIdsSince, lastSeqs, SHARDS, shard, shardOfId } from "./shard-events.js";
 
-const SHARDS = ["DB", "DB_2", "DB_3"] as const;
-const shard = (name: string) => (env as unknown as Record<string, D1Database>)[name]!;
 const DAY = 86_400_000;
 
 interface FeedEvent {
@@ -50,33 +48,12 @@ async function drain(base: string, after = "", limit = 3): Promise<{ events: Fee
   }
 }
 
-/** Each shard's last seq now: what a test's events come after (the shards are shared by the tests of this file). */
-async function mark(): Promise<Map<string, number>> {
-  const at = new Map<string, number>();
-  for (const name of SHARDS) at.set(name, (await shard(name).prepare(`SELECT COALESCE(max(seq), 0) AS n FROM events`).first<{ n: number }>())!.n);
-  return at;
-}
-
-/** The event ids each shard holds after `since` (left out: copies a move made), in that shard's order, as the feed names them. */
-async function storedIds(since: Map<string, number>): Promise<Map<string, string[]>> {
-  const ids = new Map<string, string[]>();
-  for (const name of SHARDS) {
-    const { results } = await shard(name)
-      .prepare(`SELECT seq FROM events WHERE origin IS NULL AND seq > ?1 ORDER BY seq`)
-      .bind(since.get(name) ?? 0)
-      .all<{ seq: number }>();
-    ids.set(name, results.map((r) => (name === "DB" ? `evt_${r.seq}` : `evt_${name}_${r.seq}`)));
-  }
-  return ids;
-}
-
 /** The all-tenants feed's cursor at its end now. */
 async function feedEnd(): Promise<string> {
   return (await drain("/admin/events", "", 1000)).cursor;
 }
 
 /** The shard an event id names. */
-const shardOfId = (id: string) => /^evt_(DB_\d+)_\d+$/.exec(id)?.[1] ?? "DB";
 
 function expectEachShardInOrder(events: FeedEvent[], stored: Map<string, string[]>): void {
   for (const name of SHARDS) expect(events.filter((e) => shardOfId(e.id) === name).map((e) => e.id), name).toEqual(stored.get(name));
@@ -101,7 +78,7 @@ async function tenantPerShard(): Promise<Array<{ t: ScimTenant; user: string; na
 describe("every event exactly once, across shards", () => {
   it("names events by shard: evt_<seq> on DB, evt_<shard>_<seq> elsewhere, each id once although every shard counts from 1", async () => {
     // The first test of the file: every shard's feed starts here at seq 1.
-    const since = await mark();
+    const since = await lastSeqs();
     expect([...since.values()]).toEqual([0, 0, 0]);
     await tenantPerShard();
     const { events } = await drain("/admin/events", "", 10);
@@ -114,7 +91,7 @@ describe("every event exactly once, across shards", () => {
   });
 
   it("a consumer paging with small limits between writes on every shard gets each event once, each shard's in its order", async () => {
-    const since = await mark();
+    const since = await lastSeqs();
     let cursor = await feedEnd();
     const tenants = await tenantPerShard();
     const seen: FeedEvent[] = [];
@@ -127,7 +104,7 @@ describe("every event exactly once, across shards", () => {
       cursor = p.nextCursor;
     }
     seen.push(...(await drain("/admin/events", cursor, 2)).events);
-    const stored = await storedIds(since);
+    const stored = await eventIdsSince(since);
     const all = [...stored.values()].flat();
     expect(all).toHaveLength(3 + 12);
     expect(seen.map((e) => e.id).sort()).toEqual([...all].sort());
@@ -137,7 +114,7 @@ describe("every event exactly once, across shards", () => {
 
   it("the same while three tenants on three shards write concurrently with the consumer", async () => {
     const tenants = await tenantPerShard();
-    const since = await mark();
+    const since = await lastSeqs();
     const start = await feedEnd();
     const seen: FeedEvent[] = [];
     let cursor = start;
@@ -152,18 +129,18 @@ describe("every event exactly once, across shards", () => {
     seen.push(...(await drain("/admin/events", cursor, 5)).events);
     expect(seen).toHaveLength(24);
     expect(new Set(seen.map((e) => e.id)).size).toBe(24);
-    expectEachShardInOrder(seen, await storedIds(since));
+    expectEachShardInOrder(seen, await eventIdsSince(since));
   });
 
   it("a cursor's shards move only past what was returned: a page cut short on one shard resumes there", async () => {
-    const since = await mark();
+    const since = await lastSeqs();
     const start = await feedEnd();
     const tenants = await tenantPerShard();
     for (const { t, user, name } of tenants) await renameMany(t, user, 4, name);
     const first = await page(`/admin/events?limit=4&after=${start}`);
     expect(first.events).toHaveLength(4);
     const rest = await drain("/admin/events", first.nextCursor, 4);
-    const stored = await storedIds(since);
+    const stored = await eventIdsSince(since);
     expectEachShardInOrder([...first.events, ...rest.events], stored);
     expect(first.events.length + rest.events.length).toBe(15);
   });
@@ -173,11 +150,11 @@ describe("cursors of the single-shard era", () => {
   it('a v1 cursor ("v1:g:<n>") reads as the position on DB, the beginning on the other shards', async () => {
     const tenants = await tenantPerShard();
     for (const { t, user, name } of tenants) await renameMany(t, user, 2, name);
-    const dbSeq = (await mark()).get("DB")!;
+    const dbSeq = (await lastSeqs()).get("DB")!;
     // Written by the single-shard release: a position on DB only, two events before DB's last.
     const v1 = base64url(`v1:g:${dbSeq - 2}`);
     const { events } = await drain("/admin/events", v1, 4);
-    const stored = await storedIds(new Map([["DB", dbSeq - 2]]));
+    const stored = await eventIdsSince(new Map([["DB", dbSeq - 2]]));
     expectEachShardInOrder(events, stored);
     expect(events.filter((e) => shardOfId(e.id) === "DB").map((e) => e.id)).toEqual([`evt_${dbSeq - 1}`, `evt_${dbSeq}`]);
   });
@@ -191,7 +168,7 @@ describe("cursors of the single-shard era", () => {
 
 describe("retention on one shard", () => {
   it("a cursor older than one shard's retention is 410 with an oldestCursor that resumes there, and keeps the other shards' positions", async () => {
-    const since = await mark();
+    const since = await lastSeqs();
     const start = await feedEnd();
     const tenants = await tenantPerShard();
     const two = tenants[1]!;
@@ -211,7 +188,7 @@ describe("retention on one shard", () => {
     const resumed = await drain("/admin/events", body.oldestCursor, 2);
     // Everything still stored that the first page had not returned: DB_2's new events, and DB's / DB_3's from where the cursor was.
     const returned = new Set(first.events.map((e) => e.id));
-    const stored = await storedIds(since);
+    const stored = await eventIdsSince(since);
     expectEachShardInOrder(resumed.events, new Map([...stored].map(([name, ids]) => [name, ids.filter((id) => !returned.has(id))])));
     expect(resumed.events.filter((e) => shardOfId(e.id) === "DB_2")).toHaveLength(2);
   });

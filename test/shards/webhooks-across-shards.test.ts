@@ -14,9 +14,8 @@ import { deliverWebhooks, type DeliveryOptions } from "../../src/webhooks/delive
 import { admin } from "../support/admin-client.js";
 import { createUser, patchUser } from "../support/licences.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { eventIdsSince, lastSeqs, SHARDS, shard, shardOfId } from "./shard-events.js";
 
-const SHARDS = ["DB", "DB_2", "DB_3"] as const;
-const shard = (name: string) => (env as unknown as Record<string, D1Database>)[name]!;
 const T0 = Date.parse("2026-12-01T12:00:00Z");
 const MINUTE = 60_000;
 
@@ -54,26 +53,6 @@ async function stored(id: string): Promise<{ cursor_position: number; shard_curs
   return (await env.DB.prepare(`SELECT cursor_position, shard_cursors FROM webhook_endpoints WHERE id = ?1`).bind(id).first())!;
 }
 
-/** Each shard's events (not copies) written after `since`, as the feed names them, in that shard's order. */
-async function eventIdsSince(since: Map<string, number>): Promise<Map<string, string[]>> {
-  const ids = new Map<string, string[]>();
-  for (const name of SHARDS) {
-    const { results } = await shard(name)
-      .prepare(`SELECT seq FROM events WHERE origin IS NULL AND seq > ?1 ORDER BY seq`)
-      .bind(since.get(name) ?? 0)
-      .all<{ seq: number }>();
-    ids.set(name, results.map((r) => (name === "DB" ? `evt_${r.seq}` : `evt_${name}_${r.seq}`)));
-  }
-  return ids;
-}
-
-async function lastSeqs(): Promise<Map<string, number>> {
-  const at = new Map<string, number>();
-  for (const name of SHARDS) at.set(name, (await shard(name).prepare(`SELECT COALESCE(max(seq), 0) AS n FROM events`).first<{ n: number }>())!.n);
-  return at;
-}
-
-const shardOfId = (id: string) => /^evt_(DB_\d+)_\d+$/.exec(id)?.[1] ?? "DB";
 
 async function rename(t: ScimTenant, id: string, n: number, tag: string): Promise<void> {
   for (let i = 0; i < n; i++) expect((await patchUser(t, id, [{ op: "replace", path: "displayName", value: `${tag} ${i}` }])).status).toBe(200);
