@@ -8,7 +8,7 @@ import autocannon from "autocannon";
 import { randomUUID } from "node:crypto";
 import { cpuShare, cpuSnapshot } from "./cpu-share.mjs";
 import { median } from "./load.mjs";
-import { PATCH_OP, permutation } from "./scenarios.mjs";
+import { entraUserPatch, PATCH_OP, permutation } from "./scenarios.mjs";
 import { TenantLayout, newUserBody } from "./seed.mjs";
 
 /** Empty groups seeded per tenant: the targets of the member adds. */
@@ -66,14 +66,7 @@ export class LoadTenant {
       case "update": {
         const v = this.n.update++;
         const u = this.writeOrder[v % U];
-        const body = {
-          schemas: [PATCH_OP],
-          Operations: [
-            { op: "Replace", path: "name.familyName", value: `Family${u}-r${v}` },
-            { op: "Replace", path: 'emails[type eq "work"].value', value: `bench.user${u}.r${v}@example.com` },
-            { op: "Replace", path: "displayName", value: `Given${u} Family${u}-r${v}` },
-          ],
-        };
+        const body = entraUserPatch(u, v);
         return { method: "PATCH", path: `${this.scimPath}/Users/${L.userId(u)}`, body: JSON.stringify(body) };
       }
       case "member-add": {

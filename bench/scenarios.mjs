@@ -8,6 +8,23 @@ import { GROUP_EXT_URN, LICENCE_ATTR, USER_EXT_URN, USER_SCHEMA, newUserBody } f
 
 export const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
+/**
+ * Entra's PATCH of a user after a change in the directory: Replace of the
+ * family name, work email and display name (and the location, when asked),
+ * the `v`-th version of user `u`, so every request changes something.
+ */
+export function entraUserPatch(u, v, { location = false } = {}) {
+  return {
+    schemas: [PATCH_OP],
+    Operations: [
+      { op: "Replace", path: "name.familyName", value: `Family${u}-r${v}` },
+      { op: "Replace", path: 'emails[type eq "work"].value', value: `bench.user${u}.r${v}@example.com` },
+      { op: "Replace", path: "displayName", value: `Given${u} Family${u}-r${v}` },
+      ...(location ? [{ op: "Replace", path: `${USER_EXT_URN}:location`, value: v % 2 ? "Lyon" : "Paris" }] : []),
+    ],
+  };
+}
+
 /** Row budgets (bench/README.md, "Budgets"). `flat`: the same figure at every size. */
 export const BUDGETS = {
   // ≤ 3 rows for the lookup itself, measured on the same request with
@@ -199,15 +216,7 @@ export const SCENARIOS = [
         next: () => {
           const u = i();
           const v = n++;
-          const body = {
-            schemas: [PATCH_OP],
-            Operations: [
-              { op: "Replace", path: "name.familyName", value: `Family${u}-r${v}` },
-              { op: "Replace", path: 'emails[type eq "work"].value', value: `bench.user${u}.r${v}@example.com` },
-              { op: "Replace", path: "displayName", value: `Given${u} Family${u}-r${v}` },
-              { op: "Replace", path: `${USER_EXT_URN}:location`, value: v % 2 ? "Lyon" : "Paris" },
-            ],
-          };
+          const body = entraUserPatch(u, v, { location: true });
           return { method: "PATCH", path: `${c.scimPath}/Users/${c.L.userId(u)}`, body: JSON.stringify(body) };
         },
       };
