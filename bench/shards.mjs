@@ -68,12 +68,22 @@ export async function runShards({ opts, root, persistDir, log, results, state, a
     if (fresh.length === 1) fileOf[name] = fresh[0];
   }
 
+  // Restarted for every round: a start can lose a race for a local socket with the worker just stopped
+  // (wrangler: "Address already in use"), so a failed start is retried on fresh ports, twice at most.
   const startDev = async (dataShards) => {
-    const port = await freePort();
-    const dev = new WranglerDev({ cwd: root, persistTo: persistDir, port, adminToken, config: configPath, vars: { DATA_SHARDS: dataShards.join(",") } }).start();
-    state.dev = dev;
-    await dev.waitHealthy(120_000);
-    return dev;
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const dev = new WranglerDev({ cwd: root, persistTo: persistDir, port, adminToken, config: configPath, vars: { DATA_SHARDS: dataShards.join(",") } }).start();
+      state.dev = dev;
+      try {
+        await dev.waitHealthy(120_000);
+        return dev;
+      } catch (err) {
+        await stopDev();
+        if (attempt === 3) throw err;
+        log(`shards: wrangler dev did not start (attempt ${attempt}), starting it again: ${String(err.message).split("\n")[0]}`);
+      }
+    }
   };
   const stopDev = async () => {
     await state.dev?.stop();
