@@ -77,8 +77,9 @@ export async function insertMove(
 
 /**
  * Moves a run may advance: under way and not leased by a live run, oldest
- * update first. The table holds one row per tenant that ever moved; this
- * scan is the cron's only read when no move is under way.
+ * update first. The table holds one row per tenant that ever moved; the
+ * read goes through tenant_moves_state_idx, so it reads the moves under way
+ * only — nothing at all on the cron's runs when none is.
  */
 export async function movesToAdvance(d1: D1Database, now: number, limit: number): Promise<TenantMoveRow[]> {
   const { results } = await d1
