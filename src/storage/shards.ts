@@ -62,7 +62,8 @@ export function movable(env: ShardEnv): boolean {
   return shardNames(env).length > 1;
 }
 
-function bindingOf(env: ShardEnv, name: string): D1Database {
+/** The D1 binding named `name`, unmetered (work off a request's meter); ShardUnavailable("unknown") when there is none. */
+export function shardBinding(env: ShardEnv, name: string): D1Database {
   const value = BINDING_NAME.test(name) ? (env as unknown as Record<string, unknown>)[name] : undefined;
   if (typeof value !== "object" || value === null || typeof (value as D1Database).prepare !== "function") {
     throw new ShardUnavailable(name, "unknown", `"${name}" is not a D1 binding of this worker (DATA_SHARDS, wrangler.toml).`);
@@ -92,7 +93,7 @@ export async function assertSchemaCurrent(env: ShardEnv, name: string, now: numb
   const known = schemaState.get(name);
   if (known?.current) return;
   if (known && now - known.checkedAt < SCHEMA_RECHECK_MS) throw behind(name, undefined);
-  const applied = await appliedMigration(bindingOf(env, name));
+  const applied = await appliedMigration(shardBinding(env, name));
   const current = applied !== undefined && applied >= LATEST_MIGRATION;
   schemaState.set(name, { current, checkedAt: now });
   if (!current) throw behind(name, applied);
@@ -114,7 +115,7 @@ export function forgetSchemaState(): void {
 /** A data shard, schema checked, metered on `meter` under its own binding name. */
 export async function openShard(env: ShardEnv, name: string, meter: D1Meter = new D1Meter()): Promise<RequestDatabase> {
   if (!isShard(env, name)) throw new ShardUnavailable(name, "unknown", `"${name}" is not listed in DATA_SHARDS.`);
-  const binding = bindingOf(env, name);
+  const binding = shardBinding(env, name);
   await assertSchemaCurrent(env, name);
   return dbFor(binding, meter, name, movable(env));
 }

@@ -13,13 +13,13 @@ import { runLicenceSweep, sweepLicences } from "../../src/licence/sweep.js";
 import { admin } from "../support/admin-client.js";
 import { createGroup, createUser, patchGroup } from "../support/licences.js";
 import { newScimTenant } from "../support/scim-tenant.js";
+import { binding as shard } from "./local-shards.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Scheduled times a week ahead of the wall clock; the licences below expire before them. */
 const FUTURE = Math.ceil(Date.now() / DAY) * DAY + 7 * DAY;
 
-const shard = (name: string) => (env as unknown as Record<string, D1Database>)[name]!;
 
 type Line = Record<string, unknown> & { level: string; type: string };
 

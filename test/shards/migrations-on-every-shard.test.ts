@@ -12,8 +12,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { assertSchemaCurrent, forgetSchemaState, LATEST_MIGRATION, SCHEMA_RECHECK_MS, shardNames, ShardUnavailable } from "../../src/storage/shards.js";
 import { admin, call } from "../support/admin-client.js";
 import { newScimTenant } from "../support/scim-tenant.js";
+import { binding } from "./local-shards.js";
 
-const binding = (name: string) => (env as unknown as Record<string, D1Database>)[name]!;
 const USER = { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "ada@example.com" };
 
 interface MigrationRow {

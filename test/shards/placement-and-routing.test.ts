@@ -3,14 +3,11 @@
  * one — least-loaded, or the one asked for — its SCIM requests reach that
  * shard only, and tenants on different shards never see each other.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, createTenant, type TenantBody } from "../support/admin-client.js";
 import { newScimTenant } from "../support/scim-tenant.js";
+import { binding, countOn } from "./local-shards.js";
 
-const binding = (name: string) => (env as unknown as Record<string, D1Database>)[name]!;
-const countOn = async (shard: string, table: string, tenantId: string) =>
-  (await binding(shard).prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ?1`).bind(tenantId).first<{ n: number }>())!.n;
 
 describe("placing tenants", () => {
   it("puts a tenant on the shard it names, and shows it", async () => {
@@ -36,7 +33,7 @@ describe("placing tenants", () => {
   it("places a tenant without a shard on the one with the fewest tenants", async () => {
     await createTenant({ id: "a1", name: "A1", shard: "DB" });
     await createTenant({ id: "a2", name: "A2", shard: "DB_3" });
-    // DB: 1, DB_2: 0, DB_3: 1 → DB_2; then all have one → DB (first in DATA_SHARDS order).
+    // The tests of a file share its databases: DB 1 (a1), DB_2 0, DB_3 2 (on-three, a2) → DB_2; then DB and DB_2 have one each → DB, first in DATA_SHARDS order.
     expect((await createTenant({ id: "auto-1", name: "Auto 1" })).shard).toBe("DB_2");
     expect((await createTenant({ id: "auto-2", name: "Auto 2" })).shard).toBe("DB");
   });

@@ -13,9 +13,8 @@ import { runRequestLogRetention } from "../../src/provisioning-log/retention.js"
 import { admin } from "../support/admin-client.js";
 import { createUser } from "../support/licences.js";
 import { newScimTenant, type ScimTenant } from "../support/scim-tenant.js";
+import { binding as shard, SHARDS } from "./local-shards.js";
 
-const SHARDS = ["DB", "DB_2", "DB_3"] as const;
-const shard = (name: string) => (env as unknown as Record<string, D1Database>)[name]!;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 

@@ -3,10 +3,9 @@
  * D1: where each shard's numbering stands, and the ids of the events each
  * wrote since then as the feed names them (src/feed/events.ts eventId).
  */
-import { env } from "cloudflare:workers";
+import { binding as shard, SHARDS } from "./local-shards.js";
 
-export const SHARDS = ["DB", "DB_2", "DB_3"] as const;
-export const shard = (name: string): D1Database => (env as unknown as Record<string, D1Database>)[name]!;
+export { binding as shard, SHARDS } from "./local-shards.js";
 
 /** The shard an event id names: `evt_<shard>_<seq>`, or `evt_<seq>` on DB. */
 export const shardOfId = (id: string): string => /^evt_(DB_\d+)_\d+$/.exec(id)?.[1] ?? "DB";

@@ -12,17 +12,9 @@ import { KV_SETTLE_MS } from "../../src/moves/plan.js";
 import { admin } from "../support/admin-client.js";
 import { createGroup, createUser } from "../support/licences.js";
 import { loggedTenant, type LoggedTenant } from "../support/provisioning-log.js";
+import { binding, countOn, type Shard } from "./local-shards.js";
 
-export const SHARDS = ["DB", "DB_2", "DB_3"] as const;
-export type Shard = (typeof SHARDS)[number];
-
-export const binding = (name: string): D1Database => (env as unknown as Record<string, D1Database>)[name]!;
-
-/** The tenant's rows of `table` on a shard. */
-export async function countOn(shard: string, table: string, tenantId: string): Promise<number> {
-  const column = table === "tenants" ? "id" : "tenant_id";
-  return (await binding(shard).prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?1`).bind(tenantId).first<{ n: number }>())!.n;
-}
+export { binding, countOn, SHARDS, type Shard } from "./local-shards.js";
 
 const HELD = ["users", "groups", "memberships", "licences", "events", "request_log", "tenant_stats", "tenants"] as const;
 export type Holdings = Record<(typeof HELD)[number], number>;

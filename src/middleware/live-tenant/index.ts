@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context.js";
 import { ScimError } from "../../scim/errors.js";
+import { shardBinding } from "../../storage/shards.js";
 import { tenantStateOnShard, type TenantStateOnShard } from "../../storage/tenants.js";
 import { unauthorized } from "../scim-auth/index.js";
 
@@ -81,9 +82,8 @@ export const liveTenant = createMiddleware<AppEnv>(async (c, next) => {
     if (now - entry.checkedAt >= LIVENESS_TTL_MS && !entry.refreshing) {
       entry.refreshing = true;
       // The binding itself, not the metered handle: off the request's meter.
-      const binding = (c.env as unknown as Record<string, D1Database>)[database.binding] ?? c.env.DB;
       c.executionCtx.waitUntil(
-        tenantStateOnShard(binding, tenantId).then(
+        tenantStateOnShard(shardBinding(c.env, database.binding), tenantId).then(
           (fresh) => remember(key, fresh, Date.now()),
           () => {
             entry.refreshing = false;

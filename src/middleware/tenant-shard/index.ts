@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context.js";
 import { log } from "../../log.js";
 import { ScimError } from "../../scim/errors.js";
-import { openShard, ShardUnavailable } from "../../storage/shards.js";
+import { CONTROL_BINDING, openShard, ShardUnavailable } from "../../storage/shards.js";
 
 /** How soon a client may retry when the tenant's shard cannot be used (its schema is behind, or it is not configured). */
 export const SHARD_UNAVAILABLE_RETRY_AFTER_SECONDS = 30;
@@ -18,7 +18,7 @@ export const SHARD_UNAVAILABLE_RETRY_AFTER_SECONDS = 30;
  * used half-migrated.
  */
 export const tenantShard = createMiddleware<AppEnv>(async (c, next) => {
-  const shard = c.get("shard") ?? "DB";
+  const shard = c.get("shard") ?? CONTROL_BINDING;
   const current = c.get("database");
   if (current.binding !== shard) {
     try {
